@@ -1,0 +1,244 @@
+"""The ``omnisim`` command line: a thin click layer over :mod:`sim.runner`.
+
+This is the only module that prints. Bad input (a scenario file, an option, a results
+folder) ends with one line ``omnisim: error: ...`` on stderr and exit code 2, never a
+traceback; Ctrl-C ends with exit code 130 and leaves no results folder behind.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sim import __version__
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+KPI_ROWS: list[tuple[str, str, str]] = [
+    # (kpi, label, format)
+    ("leads", "Leads (after warm-up)", "{:,.0f}"),
+    ("orders", "Orders placed", "{:,.0f}"),
+    ("conversion_rate", "Lead -> first order", "{:.2%}"),
+    ("b2c_session_conversion", "B2C session -> order", "{:.2%}"),
+    ("throughput_orders_per_day", "Orders delivered per day", "{:,.1f}"),
+    ("cart_abandonment_rate", "Cart abandonment", "{:.1%}"),
+    ("call_abandonment_rate", "Call abandonment", "{:.1%}"),
+    ("order_accuracy", "Order accuracy", "{:.1%}"),
+    ("perfect_order_rate", "Perfect orders", "{:.1%}"),
+    ("oversell_rate", "Oversold orders", "{:.2%}"),
+    ("lead_to_cash_days_mean", "Lead to cash, mean (d)", "{:,.1f}"),
+    ("lead_to_cash_days_p90", "Lead to cash, p90 (d)", "{:,.1f}"),
+    ("quote_to_cash_days_mean", "Quote to cash, mean (d)", "{:,.1f}"),
+    ("dso_days", "DSO (d)", "{:,.1f}"),
+    ("revenue", "Revenue", "{:,.0f}"),
+    ("total_cost", "Cost to serve", "{:,.0f}"),
+    ("cost_per_order", "Cost per order", "{:,.2f}"),
+    ("opex_per_million_revenue", "Opex per 1M revenue", "{:,.0f}"),
+    ("customer_satisfaction", "Satisfaction (0-100)", "{:.1f}"),
+    ("retention_rate", "Retention", "{:.1%}"),
+]
+
+
+class CliError(Exception):
+    """Bad input found by the CLI itself."""
+
+
+def _fmt(value: Any, fmt: str) -> str:
+    if value is None:
+        return "n/a"
+    try:
+        return fmt.format(value)
+    except (ValueError, TypeError):
+        return str(value)
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _progress_bar(enabled: bool, label: str) -> Any:
+    """A rich progress bar over simulated days on stderr, or a no-op."""
+    from contextlib import nullcontext
+
+    if not enabled:
+        return nullcontext(None)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn(f"[bold]{label}"), BarColumn(),
+                    TextColumn("day {task.completed:.0f}/{task.total:.0f}"),
+                    TimeRemainingColumn(), console=_console(stderr=True), transient=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="omnisim")
+def cli() -> None:
+    """Simulate a company's omni-channel lead-to-cash flow and ask what a maturity step does.
+
+    \b
+    Quick start:
+      omnisim scenarios list                 shipped companies and maturity phases
+      omnisim run baseline                   90 days of the baseline company, KPI table
+      omnisim run baseline --days 30 --set channels.call_centre.staff=8
+      omnisim run my-company.yaml --json     KPIs as one JSON object on stdout
+
+    Scenario files are YAML (see docs/scenarios.md); every outcome (abandonment, DSO, cost)
+    comes out of the simulated flow, never from a number in the file.
+    """
+
+
+@cli.command()
+@click.argument("scenario")
+@click.option("--seed", type=int, default=None,
+              help="Random seed (default: the scenario's). Same seed, same numbers.")
+@click.option("--days", type=float, default=None,
+              help="Simulated days (default: the scenario's horizon).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override a scenario field, e.g. --set links.stock_sync.interval='1 h'. "
+                   "Repeatable; values are type-checked like the file.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("results"),
+              show_default=True, help="Results root; the run goes to OUT/<scenario>/seed-<seed>/.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the KPIs as one JSON object on stdout and nothing else.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: when stderr is a terminal).")
+def run(scenario: str, seed: int | None, days: float | None, overrides: tuple[str, ...],
+        out: Path, as_json: bool, progress: bool | None) -> None:
+    """Run SCENARIO (a file, or a shipped name such as 'baseline') and show its KPIs.
+
+    Writes a results folder with the resolved scenario, KPIs, a time series, the event log
+    (Parquet) and a manifest; the folder only appears once the run is complete.
+    """
+    from sim.runner import prepare, run_label, run_to_folder
+
+    loaded = prepare(scenario, overrides, seed=seed, days=days)
+    label = run_label(loaded, overrides, days)
+    show = sys.stderr.isatty() if progress is None else progress
+    total_days = loaded.scenario.horizon / 24.0
+    with _progress_bar(show, loaded.scenario.name) as bar:
+        task = bar.add_task("run", total=total_days) if bar is not None else None
+
+        def tick(now: float, end: float) -> None:
+            if bar is not None:
+                bar.update(task, completed=now / 24.0)
+
+        folder, rep = run_to_folder(loaded, out, label, progress=tick)
+    if as_json:
+        click.echo(json.dumps(rep.kpis, sort_keys=True, allow_nan=False))
+        return
+    _print_run(loaded.scenario.name, rep, folder)
+
+
+def _print_run(name: str, rep: Any, folder: Path) -> None:
+    from rich.table import Table
+
+    con = _console()
+    t = Table(title=f"{name}: KPIs after warm-up", title_justify="left")
+    t.add_column("KPI")
+    t.add_column("value", justify="right")
+    t.add_column("key", style="dim")
+    for key, label, fmt in KPI_ROWS:
+        t.add_row(label, _fmt(rep.kpis.get(key), fmt), key)
+    con.print(t)
+    util = sorted(rep.kpis["utilisation"].items(), key=lambda kv: -kv[1])[:6]
+    con.print("Busiest resources: " + ", ".join(f"{n} {u:.0%}" for n, u in util))
+    con.print(f"Bottleneck (most waiting): [bold]{rep.bottleneck}[/bold] "
+              f"at {rep.bottleneck_utilisation:.0%} utilisation")
+    ok = all(v["ok"] for v in rep.checks["conservation"].values()) and \
+        rep.checks["little"]["ok"]
+    con.print(f"Self-checks (conservation, Little's law): {'passed' if ok else 'FAILED'}")
+    con.print(f"Results: {folder}  ({rep.wall_seconds:.1f} s)")
+
+
+@cli.group()
+def scenarios() -> None:
+    """List, show and validate scenario files."""
+
+
+@scenarios.command("list")
+def scenarios_list() -> None:
+    """Shipped scenarios with their one-line descriptions."""
+    from rich.table import Table
+
+    from sim.scenario import list_shipped
+
+    t = Table(show_header=True)
+    t.add_column("name")
+    t.add_column("description")
+    for name, _, desc in list_shipped():
+        t.add_row(name, desc)
+    _console().print(t)
+
+
+@scenarios.command("show")
+@click.argument("name")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Apply overrides before showing.")
+def scenarios_show(name: str, overrides: tuple[str, ...]) -> None:
+    """Print the resolved scenario (extends and overrides applied) as YAML."""
+    from sim.scenario import load
+
+    click.echo(load(name, overrides).resolved_yaml(), nl=False)
+
+
+@scenarios.command("validate")
+@click.argument("files", nargs=-1, required=True)
+def scenarios_validate(files: tuple[str, ...]) -> None:
+    """Validate scenario FILES; one line per file, exit 2 if any is invalid."""
+    from sim.scenario import ScenarioError, load
+
+    bad = 0
+    for f in files:
+        try:
+            sc = load(f).scenario
+            click.echo(f"{f}: ok ({sc.name}, {len(sc.segments)} segments, "
+                       f"{len(sc.channels)} channels, {sc.horizon / 24:g} days)")
+        except ScenarioError as exc:
+            bad += 1
+            click.echo(f"omnisim: error: {exc}", err=True)
+    if bad:
+        sys.exit(EXIT_BAD_INPUT)
+
+
+@scenarios.command("schema")
+def scenarios_schema() -> None:
+    """Print the scenario JSON schema (version 1)."""
+    from sim.schema_doc import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the click group and turn known errors into one line and exit 2."""
+    from sim.results import ResultsError
+    from sim.scenario import ScenarioError
+
+    try:
+        cli.main(args=argv, prog_name="omnisim", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        msg = exc.format_message().replace("\n", " ")
+        ctx = getattr(exc, "ctx", None)
+        where = f"{ctx.command_path}: " if ctx is not None else ""
+        click.echo(f"omnisim: error: {where}{msg} (see --help)", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except (ScenarioError, ResultsError, CliError) as exc:
+        click.echo(f"omnisim: error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except click.Abort:
+        click.echo("omnisim: interrupted; no results were written", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("omnisim: interrupted; no results were written", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+if __name__ == "__main__":
+    main()

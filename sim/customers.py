@@ -1,0 +1,212 @@
+"""Customers: Mesa agents whose lead-to-cash journey is a SimPy process.
+
+A customer is created when a lead arrives (from ads, organic search, a trade show, or a
+referral by a neighbour). Its journey runs the steps of :mod:`sim.journey`; every step may
+lose the customer, and every customer ends in exactly one terminal state:
+
+- ``lost:<step>``: never bought; left at the named step,
+- ``paid``: bought, paid, and had no further need (the relationship ended naturally),
+- ``churned``: bought and paid, would have bought again, but the experience drove it away,
+- ``cancelled``: its order was cancelled (backorder patience, credit hold),
+- ``written_off``: an invoice was never paid,
+- ``in_flight``: still on a journey at the horizon.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import simpy
+
+from sim.journey import cash, fulfil, order, sales, shop
+
+if TYPE_CHECKING:
+    from sim.model import OmniModel
+
+
+class Lost(Exception):
+    """Raised inside a journey when the customer leaves; ``step`` names where."""
+
+    def __init__(self, step: str, state: str | None = None):
+        super().__init__(step)
+        self.step = step
+        self.state = state or f"lost:{step}"
+
+
+class Customer(mesa.Agent):
+    """A prospect or customer of one segment (``b2c``, ``smb`` or ``enterprise``)."""
+
+    model: OmniModel
+
+    def __init__(self, model: OmniModel, segment: str, source: str,
+                 market_id: int | None = None, existing: bool = False):
+        super().__init__(model)
+        env = model.env
+        self.env = env
+        self.segment = segment
+        self.seg = model.scenario.segments[segment]
+        self.kind = self.seg.kind
+        self.rt = model.segment_runtime[segment]
+        self.source = source
+        self.arrived = env.now
+        self.cohort = model.in_window(env.now)
+        s = model.streams
+        n_market = model.scenario.market.addressable_customers
+        self.market_id = (s.get("market.member").integers(n_market) if market_id is None
+                          else market_id)
+        self.case = model.next_case()
+        self.stage = ""
+        self.purchases = 0
+        self.satisfaction = 1.0
+        self.has_account = s.get(f"customer.{self.kind}.account").random() < (
+            self.seg.cart.has_account_share if self.seg.cart else 1.0)
+        self.loyalty = False
+        self.address_error = False
+        self.receivable = 0.0
+        self.open_orders = 0
+        self.credit_limit = (self.seg.credit_limit.sample(s.get(f"customer.{segment}.credit"))
+                             if self.seg.credit_limit is not None else None)
+        self._wake: simpy.Event | None = None
+        self.done = False
+        L = model.ledger
+        if not existing:
+            L.count("leads", cohort=self.cohort)
+            L.count(f"leads.{segment}", cohort=self.cohort)
+            L.count(f"leads.source.{source}", cohort=self.cohort)
+            if self.cohort:
+                L.cost("acquisition", self.seg.cost_per_lead.get(source, 0.0))
+        model.created += 1
+        self.set_stage("lead")
+        if existing:
+            self.purchases = 1
+            model.customers_ever.add(self.market_id)
+        env.process(self.journey(existing))
+
+    # -- bookkeeping --------------------------------------------------------------------------
+    def set_stage(self, stage: str) -> None:
+        """Move the customer to a journey stage (counted in the time series)."""
+        counts = self.model.stage_counts
+        if self.stage:
+            counts[self.stage] -= 1
+        if stage:
+            counts[stage] += 1
+        self.stage = stage
+
+    def log(self, activity: str, resource: str, start: float, outcome: str = "ok",
+            cost: float = 0.0) -> None:
+        """One event-log row for the current case, ending now."""
+        self.model.eventlog.record(self.case, self.unique_id, self.segment, activity, resource,
+                                   start, self.env.now, outcome, cost)
+
+    def penalise(self, penalty: float) -> None:
+        """A bad experience lowers satisfaction multiplicatively (CALIBRATION I9)."""
+        self.satisfaction *= 1.0 - penalty
+
+    def wake(self) -> None:
+        """A promotion response: a dormant customer buys now instead of later."""
+        if self._wake is not None and not self._wake.triggered:
+            self._wake.succeed()
+
+    def finish(self, state: str) -> None:
+        """Enter the terminal ``state`` and leave the model."""
+        if self.done:
+            return
+        self.done = True
+        self.set_stage("")
+        self.model.terminal[state] += 1
+        self.model.dormant.pop(self.unique_id, None)
+        self.model.network.pop(self.market_id, None)
+        self.remove()
+
+    # -- the journey --------------------------------------------------------------------------
+    def journey(self, existing: bool = False) -> Generator[simpy.Event, Any, None]:
+        """Lead to cash, then repeat purchases until the relationship ends.
+
+        An ``existing`` customer (the company's customer base at the start) begins dormant,
+        part-way through its time between purchases.
+        """
+        model = self.model
+        try:
+            if existing:
+                yield from self.dormant_wait(residual=True)
+                self.case = model.next_case()
+                ordr = yield from (shop.repeat_purchase(self) if self.kind == "b2c"
+                                   else sales.reorder(self))
+            elif self.kind == "b2c":
+                ordr = yield from shop.first_purchase(self)
+            else:
+                ordr = yield from sales.lead_to_order(self)
+            while True:
+                yield from order.enter(self, ordr)
+                yield from fulfil.fulfil(self, ordr)
+                yield from cash.collect(self, ordr)
+                yield from cash.after_sale(self, ordr)
+                ended = self.decide_next()
+                if ended is not None:
+                    self.finish(ended)
+                    return
+                yield from self.dormant_wait()
+                self.case = model.next_case()
+                if self.kind == "b2c":
+                    ordr = yield from shop.repeat_purchase(self)
+                else:
+                    ordr = yield from sales.reorder(self)
+        except Lost as lost:
+            self.log("lost", "", self.env.now, lost.step)
+            self.finish(lost.state)
+
+    def decide_next(self) -> str | None:
+        """Repeat, churn or end after a paid purchase; None means the customer stays."""
+        a = self.seg.after_sale
+        model = self.model
+        lift = 0.0
+        loyalty = model.scenario.crm.loyalty
+        if self.loyalty and loyalty is not None:
+            lift = loyalty.repeat_lift
+        p = min(a.repeat * (1.0 + lift), 1.0)
+        u = model.streams.get(f"customer.{self.segment}.repeat").random()
+        self.refer()
+        model.ledger.count("retention_decisions")
+        model.ledger.observe("satisfaction", self.satisfaction)
+        if u < p * self.satisfaction:
+            model.ledger.count("retained")
+            return None
+        return "churned" if u < p else "paid"
+
+    def refer(self) -> None:
+        """A satisfied customer may bring a neighbour in as a referral lead."""
+        a = self.seg.after_sale
+        model = self.model
+        if self.satisfaction < 0.999 or a.referral <= 0:
+            return
+        rnd = model.streams.get(f"customer.{self.segment}.referral")
+        if rnd.random() >= a.referral:
+            return
+        nb = model.neighbours(self.market_id)
+        if not nb:
+            return
+        target = nb[rnd.integers(len(nb))]
+        if target in model.customers_ever:
+            return
+        model.ledger.count("referrals")
+        Customer(model, self.segment, "referral", market_id=target)
+
+    def dormant_wait(self, residual: bool = False) -> Generator[simpy.Event, Any, None]:
+        """Wait for the next purchase (or an earlier one, if a promotion lands).
+
+        With ``residual`` only a uniform share of the gap is left (customers already part-way
+        through it at the start).
+        """
+        model = self.model
+        self.set_stage("dormant")
+        gap = self.seg.after_sale.interpurchase.sample(
+            model.streams.get(f"customer.{self.segment}.interpurchase"))
+        if residual:
+            gap *= model.streams.get(f"customer.{self.segment}.residual").random()
+        self._wake = self.env.event()
+        model.dormant[self.unique_id] = self
+        yield self.env.timeout(gap) | self._wake
+        model.dormant.pop(self.unique_id, None)
+        self._wake = None

@@ -1,0 +1,160 @@
+"""Invoicing, payment collection, revenue recognition, returns and service after the sale.
+
+- Revenue is recognised when the goods are delivered (and installed).
+- Consumers pay by card: the amount is captured at shipment, so there is no receivable.
+- Business customers are invoiced through ``invoicing`` (ship-to-invoice lag, CALIBRATION
+  P2 and the phase table) and pay after ``payment.terms``; a share pays late (P5), a share of
+  the late ones is written off after ``costs.write_off_after``; overdue invoices get a dunning
+  call from collections after ``costs.dunning_after``.
+- An invoice with a wrong price (a keying error or a price change still on its way between
+  masters) is disputed: collections resolve it and the clock restarts, which raises DSO.
+- Cash is applied to the ledger through ``cash_posting``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from sim.journey.common import Order, contact, draw, system
+
+if TYPE_CHECKING:
+    from sim.customers import Customer
+
+
+def collect(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
+    """Recognise revenue, invoice and collect the cash for a delivered order."""
+    from sim.customers import Lost
+
+    model = c.model
+    sc = model.scenario
+    L = model.ledger
+    env = c.env
+    L.revenue(o.value, c.source, c.segment)
+    loyalty = sc.crm.loyalty
+    if c.loyalty and loyalty is not None:
+        # members earn points on every purchase; the redeemed share is a discount (a cost)
+        L.cost("marketing", o.value * loyalty.points_rate * loyalty.redemption)
+        L.count("loyalty_redemptions")
+    if o.partner:
+        res = sc.partners.resellers
+        L.cost("partners", o.value * res.commission)
+        L.cost("coop_funds", o.value * res.coop_rate)
+    c.set_stage("invoice")
+    t0 = env.now
+    if c.kind == "b2c":
+        yield from system(c, "payments", "card captured")
+        L.invoice(o.value, credit=False)
+        o.invoiced = env.now
+        yield from _paid(c, o)
+        return
+    yield from model.links["invoicing"].transfer(len(o.skus))
+    yield from system(c, "billing", "invoice issued")
+    o.invoiced = env.now
+    L.invoice(o.value, credit=True)
+    c.receivable += o.value
+    L.observe("ship_to_invoice_days", (o.invoiced - o.delivered) / 24.0)
+    c.log("invoice", "billing", t0)
+    c.set_stage("payment")
+    pay = c.seg.payment
+    if o.errors_price or o.price_mismatch:
+        o.disputed = True
+        L.count("disputes")
+        c.penalise(c.seg.after_sale.dispute_penalty)
+        yield env.timeout(pay.terms * 0.5)
+        t1 = env.now
+        yield from contact(c, "dispute")
+        team = sc.teams["collections"]
+        yield from model.stations["collections"].serve(
+            team.touch_time.sample(model.streams.get("collections.dispute_touch")))
+        yield env.timeout(sc.costs.dispute_handling_time.sample(
+            model.streams.get("collections.dispute")))
+        L.cost("rework", sc.costs.error_fix)
+        c.log("dispute resolved", "collections", t1, cost=sc.costs.error_fix)
+        yield from model.links["invoicing"].transfer(len(o.skus))
+    due = env.now + pay.terms
+    delay = pay.terms
+    late = draw(c, "payment.late") < pay.late_share
+    if late and pay.late_delay is not None:
+        delay += pay.late_delay.sample(model.streams.get(f"{c.segment}.payment.late_delay"))
+    if late and draw(c, "payment.write_off") < pay.write_off_share:
+        delay = max(delay, pay.terms + sc.costs.write_off_after)
+    if delay > pay.terms + sc.costs.dunning_after:
+        yield env.timeout(pay.terms + sc.costs.dunning_after)
+        team = sc.teams["collections"]
+        yield from model.stations["collections"].serve(
+            team.touch_time.sample(model.streams.get("collections.touch")))
+        L.count("dunning_calls")
+        c.log("dunning", "collections", env.now)
+        delay -= pay.terms + sc.costs.dunning_after
+    if delay > 0:
+        yield env.timeout(delay)
+    if late and env.now - due >= sc.costs.write_off_after - 1e-9:
+        L.write_off(o.value)
+        c.receivable -= o.value
+        c.log("written off", "collections", t0, "written_off")
+        raise Lost("payment", "written_off")
+    t2 = env.now
+    yield from model.links["cash_posting"].transfer()
+    c.receivable -= o.value
+    c.log("cash applied", "cash_posting", t2)
+    yield from _paid(c, o)
+
+
+def _paid(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
+    model = c.model
+    L = model.ledger
+    env = c.env
+    if c.kind != "b2c":
+        yield from system(c, "payments", "payment received")
+    L.pay(o.value)
+    o.paid = env.now
+    L.count("orders_paid")
+    if c.purchases == 0:
+        days = (o.paid - c.arrived) / 24.0
+        L.observe("lead_to_cash_days", days, cohort=c.cohort)
+        if c.kind != "b2c":
+            L.observe("lead_to_cash_days_b2b", days, cohort=c.cohort)
+    if o.quote_started >= 0:
+        L.observe("quote_to_cash_days", (o.paid - o.quote_started) / 24.0,
+                  cohort=c.cohort)
+    accurate = o.correct
+    perfect = accurate and not o.late and not o.backordered and not o.disputed
+    L.count("orders_closed")
+    if accurate:
+        L.count("orders_accurate")
+    if perfect:
+        L.count("orders_perfect")
+
+
+def after_sale(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
+    """Returns and service contacts; the purchase then counts for the customer."""
+    model = c.model
+    sc = model.scenario
+    L = model.ledger
+    env = c.env
+    c.set_stage("after_sale")
+    a = c.seg.after_sale
+    if draw(c, "returns") < a.base_return_rate:
+        t0 = env.now
+        o.returned = True
+        L.count("returns")
+        L.refund(o.value)
+        L.cost("logistics", sc.costs.return_handling)
+        if sc.warehouse.returns_to_store and "store" in sc.channels and c.kind == "b2c":
+            ch = sc.channels["store"]
+            work = ch.service_time.sample(model.streams.get("store.returns"))
+            yield from model.stations["store"].serve(work)
+            c.log("return in store", "store", t0, cost=sc.costs.return_handling)
+        else:
+            yield from contact(c, "return")
+            yield env.timeout(sc.partners.carrier.transit.sample(
+                model.streams.get("carrier.returns")))
+            c.log("return by carrier", "carrier", t0, cost=sc.costs.return_handling)
+        for sku in o.skus:
+            model.inventory.release(sku)
+    if draw(c, "service") < a.service_contact:
+        yield from contact(c, "service")
+    c.purchases += 1

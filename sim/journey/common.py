@@ -1,0 +1,125 @@
+"""What every part of the journey shares: the order record, system calls, contacts."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from sim.streams import cumulative
+
+if TYPE_CHECKING:
+    from sim.customers import Customer
+
+
+class Order:
+    """One order and what happened to it on its way to cash."""
+
+    __slots__ = (
+        "case", "value", "skus", "channel", "route", "placed", "configured", "install",
+        "partner", "errors_item", "errors_price", "errors_address", "price_mismatch",
+        "oversold", "backordered", "late", "delivered", "invoiced", "paid", "disputed",
+        "quote_started", "returned", "promised",
+    )
+
+    def __init__(self, case: int, value: float, skus: list[int], channel: str):
+        self.case = case
+        self.value = value
+        self.skus = skus
+        self.channel = channel
+        self.route = "portal"
+        self.placed = -1.0
+        self.configured = False
+        self.install = False
+        self.partner = False
+        self.errors_item = 0
+        self.errors_price = 0
+        self.errors_address = 0
+        self.price_mismatch = False
+        self.oversold = False
+        self.backordered = False
+        self.late = False
+        self.delivered = -1.0
+        self.invoiced = -1.0
+        self.paid = -1.0
+        self.disputed = False
+        self.quote_started = -1.0
+        self.returned = False
+        self.promised = 0.0
+
+    @property
+    def correct(self) -> bool:
+        """No keying error and no price mismatch reached the customer."""
+        return not (self.errors_item or self.errors_price or self.errors_address
+                    or self.price_mismatch)
+
+
+def draw(c: Customer, name: str) -> float:
+    """A uniform draw from the customer's segment stream ``name``."""
+    return c.model.streams.get(f"{c.segment}.{name}").random()
+
+
+def system(c: Customer, name: str, activity: str) -> Generator[simpy.Event, Any, None]:
+    """One transaction on a back-office system (queue, latency, cost per transaction)."""
+    model = c.model
+    spec = model.scenario.systems.get(name)
+    if spec is None:
+        return
+    st = model.stations[name]
+    t0 = c.env.now
+    yield from st.serve(spec.latency.sample(model.streams.get(f"system.{name}.latency")))
+    model.ledger.cost("systems", spec.cost_per_transaction)
+    c.log(activity, name, t0, cost=spec.cost_per_transaction)
+
+
+def pick_channel(c: Customer, allowed: tuple[str, ...] | None = None) -> str | None:
+    """A channel from the segment's preferences among those open now (None if none is)."""
+    model = c.model
+    now = c.env.now
+    names = tuple(ch for ch in c.rt["channels"] if (allowed is None or ch in allowed)
+                  and model.stations[ch].is_open(now))
+    cache = c.rt.setdefault("open_cum", {})
+    cum = cache.get(names)
+    if cum is None:
+        weights = [c.seg.channels[ch] for ch in names]
+        cum = cache[names] = cumulative(weights) if sum(weights) > 0 else None
+    if cum is None:
+        return None
+    return names[model.streams.get(f"{c.segment}.channel").choice(cum)]
+
+
+def contact(c: Customer, reason: str) -> Generator[simpy.Event, Any, bool]:
+    """A service contact (order status, return, dispute, question).
+
+    The chatbot resolves a share of contacts without an agent (its ``self_service``,
+    CALIBRATION O7-O8); the rest queue at the call centre, where callers hang up when their
+    patience runs out (reneging: Erlang-A behaviour). Returns whether the contact was served.
+    """
+    model = c.model
+    sc = model.scenario
+    t0 = c.env.now
+    model.ledger.count("contacts")
+    model.ledger.count(f"contacts.{reason}")
+    bot = sc.channels.get("chatbot")
+    if bot is not None and draw(c, "contact.self_service") < bot.self_service:
+        model.ledger.cost("transactions", bot.cost_per_interaction)
+        model.ledger.count("contacts_self_served")
+        c.log(f"contact:{reason}", "chatbot", t0, cost=bot.cost_per_interaction)
+        return True
+    cc = sc.channels.get("call_centre")
+    if cc is None:
+        return False
+    st = model.stations["call_centre"]
+    wait_open = st.hours.until_open(c.env.now, st.offset) if st.hours else 0.0
+    if wait_open > 0:
+        yield c.env.timeout(wait_open)
+    patience = c.seg.patience.call.sample(model.streams.get(f"{c.segment}.patience.call"))
+    work = cc.service_time.sample(model.streams.get("call_centre.handle"))
+    served, wait = yield from st.serve(work, patience)
+    model.ledger.cost("transactions", cc.cost_per_interaction)
+    if wait > 0.5 or not served:
+        c.penalise(c.seg.after_sale.wait_penalty)
+    c.log(f"contact:{reason}", "call_centre", t0, "ok" if served else "abandoned",
+          cc.cost_per_interaction)
+    return served

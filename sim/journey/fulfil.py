@@ -1,0 +1,176 @@
+"""Fulfilment: stock, supplier purchase orders for bundles, pick/pack, carrier, installation.
+
+- Every line takes a unit; lines without stock wait as backorders for replenishment, and the
+  customer cancels when the wait outlasts its patience.
+- A configured bundle needs a purchase order to every component supplier (through
+  ``supplier_po``); the bundle ships only when all parts have arrived.
+- The warehouse picks after ``erp_to_wms`` releases the order; a carrier (booked through
+  ``carrier_booking``) delivers, late with probability ``1 - on_time`` (CALIBRATION I7).
+- A wrong address (keying error) fails the delivery and costs a re-shipment; a wrong item is
+  sent back and re-shipped.
+- Products that need it are installed by the systems integrator's teams, booked through
+  ``installer_booking``.
+- Customers who cannot see their order status themselves call to ask ("where is my order").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from sim.journey.common import Order, contact, draw, system
+
+if TYPE_CHECKING:
+    from sim.customers import Customer
+
+
+PROMISE_BUFFER = 48.0  # hours added to the normal lead time when a date is promised (A)
+
+
+def _supplier_part(c: Customer, name: str) -> Generator[simpy.Event, Any, None]:
+    model = c.model
+    sup = model.scenario.partners.suppliers[name]
+    t0 = c.env.now
+    yield from model.links["supplier_po"].transfer()
+    stream = model.streams.get(f"supplier.{name}.lead_time")
+    lead = sup.lead_time.sample(stream)
+    if model.streams.get(f"supplier.{name}.availability").random() >= sup.availability:
+        lead += sup.lead_time.sample(stream)  # not in stock at the supplier: made to order
+    yield c.env.timeout(lead)
+    c.log("component received", name, t0)
+
+
+def _nominal_lead(c: Customer, o: Order) -> float:
+    """The delivery date promised at order time: the normal time of each step."""
+    sc = c.model.scenario
+    lead = sc.warehouse.pick_time.mean + sc.partners.carrier.transit.mean + PROMISE_BUFFER
+    if o.configured and sc.partners.suppliers:
+        lead += max(s.lead_time.mean for s in sc.partners.suppliers.values())
+    if o.install and sc.partners.installers is not None:
+        lead += sc.partners.installers.booking_lead_time.mean
+    return lead
+
+
+def _status_self_service(c: Customer) -> float:
+    """Share of status questions customers answer themselves: full with real-time tracking,
+    half when the tracking page shows batch-synced data."""
+    sc = c.model.scenario
+    share = sc.checkout.order_status_self_service
+    return share if c.model.links["order_status"].mode == "realtime" else share * 0.5
+
+
+def _wismo(c: Customer, late: bool) -> Generator[simpy.Event, Any, None]:
+    p = c.seg.after_sale.wismo_contact * (2.0 if late else 1.0)
+    if draw(c, "wismo") < p * (1.0 - _status_self_service(c)):
+        yield from contact(c, "order_status")
+
+
+def fulfil(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
+    """From the confirmed order to delivered (and installed) goods."""
+    from sim.customers import Lost
+
+    model = c.model
+    sc = model.scenario
+    L = model.ledger
+    env = c.env
+    inv = model.inventory
+    c.set_stage("fulfilment")
+    t0 = env.now
+    o.promised = o.placed + _nominal_lead(c, o)
+    waits = [(sku, ev) for sku in o.skus if (ev := inv.reserve(sku)) is not None]
+    if waits:
+        o.backordered = True
+        L.count("backorders")
+        patience = c.seg.patience.backorder.sample(
+            model.streams.get(f"{c.segment}.patience.backorder"))
+        pending = [ev for _, ev in waits]
+        yield simpy.AllOf(env, pending) | env.timeout(patience)
+        if not all(ev.triggered for ev in pending):
+            for sku, ev in waits:
+                if ev.triggered:
+                    inv.release(sku)
+                else:
+                    inv.cancel_backorder(sku, ev)
+            for sku in o.skus:
+                if all(sku != s for s, _ in waits):
+                    inv.release(sku)
+            L.count("orders_cancelled")
+            L.close_order("cancelled")
+            c.open_orders -= 1
+            c.log("backorder", "erp", t0, "cancelled")
+            raise Lost("backorder", "cancelled")
+        c.log("backorder", "erp", t0, "filled")
+    if o.configured and sc.partners.suppliers:
+        parts = [env.process(_supplier_part(c, n)) for n in sc.partners.suppliers]
+        yield simpy.AllOf(env, parts)
+    t1 = env.now
+    yield from model.links["erp_to_wms"].transfer(len(o.skus))
+    work = sc.warehouse.pick_time.sample(model.streams.get("warehouse.pick"))
+    yield from model.stations["warehouse"].serve(work)
+    yield from system(c, "wms", "picked and packed")
+    L.cost("logistics", sc.costs.pick_pack)
+    c.log("pick and pack", "warehouse", t1, cost=sc.costs.pick_pack)
+    yield from _deliver(c, o)
+    if o.errors_address or c.address_error:
+        L.count("failed_deliveries")
+        L.cost("rework", sc.costs.error_fix + sc.costs.reship)
+        yield from _deliver(c, o, reship=True)
+    if o.errors_item:
+        L.count("wrong_items")
+        L.cost("rework", sc.costs.error_fix + sc.costs.reship + sc.costs.return_handling)
+        c.penalise(c.seg.after_sale.wrong_order_penalty)
+        yield from _deliver(c, o, reship=True)
+    if o.install and sc.partners.installers is not None:
+        yield from _install(c)
+    o.delivered = env.now
+    o.late = o.delivered > o.promised
+    if o.late:
+        L.count("late_deliveries")
+        c.penalise(c.seg.after_sale.late_penalty)
+    L.count("delivered")
+    L.observe("order_to_delivery_days", (o.delivered - o.placed) / 24.0)
+    L.close_order("delivered")
+    c.open_orders -= 1
+
+
+def _deliver(c: Customer, o: Order, reship: bool = False) -> Generator[simpy.Event, Any, None]:
+    model = c.model
+    sc = model.scenario
+    env = c.env
+    car = sc.partners.carrier
+    t0 = env.now
+    wh = sc.warehouse
+    if o.route == "store" and not reship:
+        c.log("handover in store", "store", t0)
+        return
+    if (not reship and c.kind == "b2c" and wh.bopis and "store" in sc.channels
+            and draw(c, "bopis") < wh.bopis_share):
+        yield from model.links["carrier_booking"].transfer()
+        yield env.timeout(car.transit.sample(model.streams.get("carrier.transit")))
+        c.log("pickup in store", "store", t0)
+        return
+    yield from model.links["carrier_booking"].transfer()
+    transit = car.transit.sample(model.streams.get("carrier.transit"))
+    if model.streams.get("carrier.on_time").random() >= car.on_time:
+        transit += car.late_delay.sample(model.streams.get("carrier.late_delay"))
+    late = env.now + transit > o.promised
+    if not reship:
+        env.process(_wismo(c, late))
+    yield env.timeout(transit)
+    model.ledger.cost("logistics", car.cost_per_parcel)
+    c.log("reshipment" if reship else "delivery", "carrier", t0, cost=car.cost_per_parcel)
+
+
+def _install(c: Customer) -> Generator[simpy.Event, Any, None]:
+    model = c.model
+    inst = model.scenario.partners.installers
+    assert inst is not None
+    t0 = c.env.now
+    yield from model.links["installer_booking"].transfer()
+    yield c.env.timeout(inst.booking_lead_time.sample(model.streams.get("installers.booking")))
+    work = inst.install_time.sample(model.streams.get("installers.work"))
+    yield from model.stations["installers"].serve(work)
+    model.ledger.cost("partners", inst.cost_per_job)
+    c.log("installation", "installers", t0, cost=inst.cost_per_job)

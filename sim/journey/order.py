@@ -1,0 +1,136 @@
+"""Order entry, validation and processing into the ERP.
+
+How an order reaches the order-management system depends on its route:
+
+- B2C web/app/marketplace orders and B2B portal/EDI orders go through ``order_intake``,
+- B2B orders arriving by email, phone or fax are re-keyed by the order desk (``order_desk``,
+  usually a manual link: touch time and keying errors per field, CALIBRATION O1-O3); a B2C
+  call-centre order is keyed by the agent with the same error rate,
+- orders from resellers arrive through ``partner_orders``.
+
+Validation then checks the contract price (wrong if a price change is still on its way
+between price masters), stock (an order accepted against a stale view when the truth has
+nothing is an *oversell*), and the credit limit (a credit-control review may hold or cancel
+it). The order then crosses ``oms_to_erp`` and is confirmed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from sim.journey.common import Order, draw, system
+from sim.scenario import UNSTRUCTURED
+
+if TYPE_CHECKING:
+    from sim.customers import Customer
+
+
+def _route(c: Customer, o: Order) -> str:
+    if c.kind == "b2c":
+        return {"call_centre": "phone", "store": "store"}.get(o.channel, "portal")
+    if o.partner:
+        return "partner"
+    i = c.model.streams.get(f"{c.segment}.intake").choice(c.rt["intake_cum"])
+    return c.rt["intake"][i]
+
+
+def _split_errors(c: Customer, o: Order, n: int) -> None:
+    """Each keying error breaks the item, the price or the address (``errors`` shares)."""
+    if n <= 0:
+        return
+    e = c.model.scenario.errors
+    for _ in range(n):
+        u = draw(c, "order.error_kind") * (e.item + e.price + e.address)
+        if u < e.item:
+            o.errors_item += 1
+        elif u < e.item + e.price:
+            o.errors_price += 1
+        else:
+            o.errors_address += 1
+
+
+def enter(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
+    """Take the order in, validate it and post it to the ERP."""
+    from sim.customers import Lost
+
+    model = c.model
+    L = model.ledger
+    links = model.links
+    c.set_stage("order")
+    t0 = c.env.now
+    o.route = route = _route(c, o)
+    n_lines = len(o.skus)
+    if route in UNSTRUCTURED and c.kind == "b2c":
+        errs = links["order_desk"].keying_errors(n_lines)
+    elif route in UNSTRUCTURED:
+        errs = yield from links["order_desk"].transfer(n_lines)
+    elif route == "partner":
+        errs = yield from links["partner_orders"].transfer(n_lines)
+    elif route == "store":
+        errs = 0
+    else:
+        errs = yield from links["order_intake"].transfer(n_lines)
+    _split_errors(c, o, max(errs, 0))
+    if errs > 0:
+        L.count("keying_errors", errs)
+    c.log("order entry", route, t0, "error" if errs > 0 else "ok")
+    yield from system(c, "oms", "order created")
+    # -- validation ---------------------------------------------------------------------------
+    inv = model.inventory
+    if any(model.price_mismatch(s) for s in o.skus):
+        o.price_mismatch = True
+    # a human re-keying the order looks the stock up in the ERP (the truth); systems
+    # check against the view the stock sync gives them
+    checks_truth = route in UNSTRUCTURED and links["order_desk"].mode == "manual"
+    if not checks_truth:
+        o.oversold = any(not inv.available(s) and inv.visible(s) for s in o.skus)
+    yield from _credit(c, o)
+    o.placed = c.env.now
+    L.count("orders")
+    L.count(f"orders.{c.segment}")
+    L.count("orders_first" if c.purchases == 0 else "orders_repeat", cohort=c.cohort)
+    model.ledger.open_order()
+    c.open_orders += 1
+    if o.oversold:
+        L.count("oversells")
+    if c.purchases == 0:
+        L.observe("time_to_purchase_days", (c.env.now - c.arrived) / 24.0, cohort=c.cohort)
+        model.customers_ever.add(c.market_id)
+        if c.cohort:
+            L.count("new_customers")
+    t1 = c.env.now
+    yield from links["oms_to_erp"].transfer(n_lines)
+    yield from system(c, "erp", "order posted")
+    c.log("order confirmed", "erp", t1)
+    if o.configured:
+        L.count("orders_configured")
+    if c.purchases == 0 and c.kind == "b2c" and model.scenario.crm.loyalty is not None \
+            and draw(c, "loyalty.signup") < c.seg.after_sale.loyalty_signup:
+        c.loyalty = True
+        L.count("loyalty_signups")
+    if o.value <= 0:
+        raise Lost("order_value")
+
+
+def _credit(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
+    """Orders over the credit limit wait for a credit-control review, which may refuse."""
+    from sim.customers import Lost
+
+    if c.credit_limit is None:
+        return
+    model = c.model
+    if c.receivable + o.value <= c.credit_limit:
+        return
+    t0 = c.env.now
+    team = model.scenario.teams["credit_control"]
+    work = team.touch_time.sample(model.streams.get("credit_control.touch"))
+    yield from model.stations["credit_control"].serve(work)
+    model.ledger.count("credit_holds")
+    if draw(c, "credit.approve") >= c.seg.payment.credit_approval:
+        c.log("credit review", "credit_control", t0, "refused")
+        model.ledger.count("credit_refusals")
+        raise Lost("credit_hold", "cancelled")
+    c.log("credit review", "credit_control", t0, "approved")

@@ -1,0 +1,187 @@
+"""B2B: from a lead to a won deal.
+
+1. The lead is recorded in the CRM and routed to sales through ``lead_routing`` (a clerk
+   reading an inbox, a nightly batch assignment, or real-time routing).
+2. First response: an inside-sales call. Leads go cold while waiting (patience), and the
+   chance of qualifying decays with the response time (CALIBRATION F4, softened: see the
+   ``response_floor``/``response_tau`` fields).
+3. Account creation: with several customer masters, the account is keyed into each extra
+   master through ``master_sync``; a keying error there leaves a wrong address.
+4. Nurturing and scoring: leads that will not become sales-qualified are filtered out before
+   any sales time is spent with probability ``crm.lead_scoring_accuracy`` (ML scoring).
+5. Sales engagement (inside sales for small business, field sales for enterprise), then an
+   opportunity, a quote (CPQ or by hand), approvals and the decision.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from sim.journey.common import Order, draw, system
+
+if TYPE_CHECKING:
+    from sim.customers import Customer
+
+
+def _sales_channel(c: Customer) -> str:
+    sc = c.model.scenario
+    pref = "field_sales" if c.kind == "enterprise" else "inside_sales"
+    if pref in sc.channels:
+        return pref
+    for alt in ("inside_sales", "field_sales", "call_centre"):
+        if alt in sc.channels:
+            return alt
+    raise ValueError("a B2B segment needs inside_sales, field_sales or call_centre")
+
+
+def _meeting(c: Customer, channel: str, activity: str, patience: float | None
+             ) -> Generator[simpy.Event, Any, bool]:
+    model = c.model
+    ch = model.scenario.channels[channel]
+    t0 = c.env.now
+    work = ch.service_time.sample(model.streams.get(f"{channel}.service"))
+    served, _ = yield from model.stations[channel].serve(work, patience)
+    model.ledger.cost("transactions", ch.cost_per_interaction)
+    c.log(activity, channel, t0, "ok" if served else "abandoned", ch.cost_per_interaction)
+    return served
+
+
+def lead_to_order(c: Customer) -> Generator[simpy.Event, Any, Order]:
+    """Lead, qualification, sales, quote and negotiation; returns the won order."""
+    from sim.customers import Lost
+
+    model = c.model
+    sc = model.scenario
+    L = model.ledger
+    f = c.seg.funnel
+    assert f is not None
+    yield from system(c, "crm", "lead recorded")
+    t0 = c.env.now
+    yield from model.links["lead_routing"].transfer()
+    c.log("lead routed", "lead_routing", t0)
+    patience = c.seg.patience.lead.sample(model.streams.get(f"{c.segment}.patience.lead"))
+    left = patience - (c.env.now - c.arrived)
+    if left <= 0:
+        raise Lost("no_response")
+    channel = "inside_sales" if "inside_sales" in sc.channels else _sales_channel(c)
+    if not (yield from _meeting(c, channel, "first response", left)):
+        raise Lost("no_response")
+    response = c.env.now - c.arrived
+    L.observe("lead_response_hours", response, cohort=c.cohort)
+    p = f.mql * (f.response_floor + (1 - f.response_floor) * math.exp(-response / f.response_tau))
+    if draw(c, "funnel.mql") >= p:
+        raise Lost("qualification")
+    L.count(f"funnel.{c.segment}.mql", cohort=c.cohort)
+    yield from _onboard(c)
+    c.set_stage("sales")
+    will_be_sql = draw(c, "funnel.sql") < f.sql
+    if not will_be_sql and draw(c, "funnel.scoring") < sc.crm.lead_scoring_accuracy:
+        L.count("leads_filtered_by_scoring", cohort=c.cohort)
+        raise Lost("nurture")
+    sales_ch = _sales_channel(c)
+    for i in range(max(f.meetings, 1)):
+        if not (yield from _meeting(c, sales_ch, "sales meeting", patience)):
+            raise Lost("sales_engagement")
+        if i == 0 and not will_be_sql:
+            raise Lost("nurture")
+    L.count(f"funnel.{c.segment}.sql", cohort=c.cohort)
+    if draw(c, "funnel.opportunity") >= f.opportunity:
+        raise Lost("sales_engagement")
+    L.count(f"funnel.{c.segment}.opportunity", cohort=c.cohort)
+    o = _new_order(c)
+    yield from quote(c, o)
+    yield from _negotiate(c)
+    L.count(f"funnel.{c.segment}.won", cohort=c.cohort)
+    return o
+
+
+def reorder(c: Customer) -> Generator[simpy.Event, Any, Order]:
+    """A returning business customer orders again; configured products are re-quoted."""
+    o = _new_order(c)
+    if o.configured:
+        yield from quote(c, o)
+    return o
+
+
+def _new_order(c: Customer) -> Order:
+    model = c.model
+    seg = c.seg
+    value = seg.order_value.sample(model.streams.get(f"{c.segment}.order_value"))
+    lines = max(1, int(seg.order_lines.sample(model.streams.get(f"{c.segment}.lines"))))
+    skus = [model.inventory.pick_sku() for _ in range(lines)]
+    o = Order(c.case, value, skus, _sales_channel(c))
+    o.configured = draw(c, "order.configured") < seg.configured_share
+    o.install = o.configured and draw(c, "order.install") < seg.installation_share
+    o.partner = draw(c, "order.partner") < seg.partner_share
+    return o
+
+
+def _onboard(c: Customer) -> Generator[simpy.Event, Any, None]:
+    """Account creation; extra customer masters are keyed by hand or synced."""
+    model = c.model
+    t0 = c.env.now
+    yield from system(c, "crm", "account created")
+    link = model.links["master_sync"]
+    for _ in range(model.scenario.data_masters.customer - 1):
+        errs = yield from link.transfer()
+        if errs > 0:
+            c.address_error = True
+    c.log("onboarding", "master_sync", t0)
+
+
+def quote(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
+    """Prepare the quote by CPQ or by hand; the buyer may go to a competitor meanwhile."""
+    from sim.customers import Lost
+
+    model = c.model
+    sc = model.scenario
+    q = sc.quoting
+    f = c.seg.funnel
+    c.set_stage("quote")
+    t0 = c.env.now
+    o.quote_started = t0
+    streams = model.streams
+    work = q.touch_time.sample(streams.get("quote.touch"))
+    if q.mode == "cpq" and "cpq" in sc.systems:
+        yield from system(c, "cpq", "quote configured")
+        yield c.env.timeout(work)
+    else:
+        yield from model.stations["sales_ops"].serve(work)
+    delay = q.engineering_delay.sample(streams.get("quote.engineering"))
+    if delay > 0:
+        yield c.env.timeout(delay)
+    turnaround = c.env.now - t0
+    model.ledger.observe("quote_turnaround_days", turnaround / 24.0, cohort=c.cohort)
+    if draw(c, "quote.margin") < q.below_margin_share:
+        loss = o.value * q.below_margin_loss
+        model.ledger.cost("leakage", loss)
+        model.ledger.count("quotes_below_margin", cohort=c.cohort)
+    model.ledger.count("quotes", cohort=c.cohort)
+    if f is not None:
+        patience = f.quote_patience.sample(streams.get(f"{c.segment}.patience.quote"))
+        if turnaround > patience:
+            c.log("quote", "cpq" if q.mode == "cpq" else "sales_ops", t0, "too_late")
+            raise Lost("quotation")
+    c.log("quote", "cpq" if q.mode == "cpq" else "sales_ops", t0)
+
+
+def _negotiate(c: Customer) -> Generator[simpy.Event, Any, None]:
+    from sim.customers import Lost
+
+    model = c.model
+    f = c.seg.funnel
+    assert f is not None
+    t0 = c.env.now
+    if draw(c, "funnel.approval") < f.approval_share:
+        yield c.env.timeout(f.approval_delay.sample(model.streams.get(f"{c.segment}.approval")))
+        if draw(c, "funnel.approval_drop") < f.approval_drop:
+            c.log("approval", "", t0, "rejected")
+            raise Lost("approval")
+    if draw(c, "funnel.win") >= f.win:
+        c.log("negotiation", "", t0, "lost")
+        raise Lost("negotiation")
+    c.log("negotiation", "", t0, "won")

@@ -1,0 +1,286 @@
+"""The Mesa model that owns the SimPy clock, the random streams and every resource.
+
+``OmniModel`` builds one company from a validated :class:`~sim.scenario.Scenario`:
+
+- a ``simpy.Environment`` (the clock; simulated time in hours),
+- named random streams from one seed (:mod:`sim.streams`), one per source of randomness,
+- a :class:`~sim.resources.Station` per channel, system, team and partner,
+- a :class:`~sim.links.Link` per integration link, the inventory and the price masters,
+- lead arrival processes per segment and source (non-homogeneous Poisson by inversion),
+- a Mesa ``DataCollector`` sampled every ``sample_interval``.
+
+Customers are Mesa agents (:mod:`sim.customers`); each runs its journey as a SimPy process and
+leaves the model when its relationship ends, so memory stays flat over long horizons.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Generator
+from typing import Any
+
+import mesa
+import pandas as pd
+import simpy
+
+from sim.calendar import DemandProfile
+from sim.checks import scan_in_flight
+from sim.eventlog import EventLog
+from sim.inventory import Inventory
+from sim.kpis import Ledger, compute_kpis
+from sim.links import Link
+from sim.resources import Station
+from sim.scenario import Scenario
+from sim.streams import Streams, cumulative
+
+#: Journey stages shown in the time series (customers currently at each).
+STAGES = ("lead", "sales", "quote", "cart", "order", "fulfilment", "invoice", "payment",
+          "after_sale", "dormant")
+
+
+class OmniModel(mesa.Model):
+    """One simulated company.
+
+    Args:
+        scenario: the validated scenario.
+        seed: overrides ``scenario.seed``.
+        eventlog: where activity rows go (``EventLog(None)`` counts only).
+    """
+
+    def __init__(self, scenario: Scenario, *, seed: int | None = None,
+                 eventlog: EventLog | None = None):
+        self.scenario = scenario
+        self.seed_value = scenario.seed if seed is None else int(seed)
+        # Mesa's own generators are seeded too, but no model code draws from them: every
+        # draw comes from a named stream so that scenarios share common random numbers.
+        super().__init__(seed=self.seed_value)
+        self.env = simpy.Environment()
+        self.streams = Streams(self.seed_value)
+        self.eventlog = eventlog if eventlog is not None else EventLog(None)
+        self.offset = scenario.start_date.weekday() * 24.0
+        self.warmup = scenario.warmup
+        self.ledger = Ledger()
+        self.stage_counts: Counter[str] = Counter()
+        self.terminal: Counter[str] = Counter()
+        self.dormant: dict[int, Any] = {}
+        self.network: dict[int, list[int]] = {}
+        self.customers_ever: set[int] = set()
+        self._case = 0
+        self.created = 0
+        self._build_stations()
+        self.links = {name: Link(self, name, spec) for name, spec in scenario.links.items()}
+        self.inventory = Inventory(self)
+        self._build_prices()
+        self._build_segments()
+        self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
+        self.env.process(self._sampler())
+        self.env.process(self._warmup_end())
+        if scenario.crm.promotions is not None:
+            self.env.process(self._promotions())
+
+    # -- construction -------------------------------------------------------------------------
+    def _build_stations(self) -> None:
+        sc, env, off = self.scenario, self.env, self.offset
+        st: dict[str, Station] = {}
+        for name, ch in sc.channels.items():
+            cap = ch.staff if ch.staffed else 10_000
+            st[name] = Station(env, name, "channel", cap, ch.hours, off,
+                               ch.cost_per_staff_hour if ch.staffed else 0.0,
+                               pause_when_closed=False)
+        for name, sy in sc.systems.items():
+            st[name] = Station(env, name, "system", sy.capacity, None, off)
+        for name, tm in sc.teams.items():
+            st[name] = Station(env, name, "team", tm.staff, tm.hours, off, tm.cost_per_staff_hour)
+        wh = sc.warehouse
+        st["warehouse"] = Station(env, "warehouse", "team", wh.pickers, wh.hours, off,
+                                  wh.cost_per_picker_hour)
+        inst = sc.partners.installers
+        if inst is not None:
+            st["installers"] = Station(env, "installers", "partner", inst.teams, inst.hours, off)
+        self.stations = st
+
+    def _build_prices(self) -> None:
+        """Price changes made in one master reach the others through ``master_sync``; while a
+        change is on its way, channels quote different prices for that SKU."""
+        n = self.scenario.catalog.skus
+        self.price_pending = [0] * n
+        self.price_changes = 0
+        if self.scenario.data_masters.price > 1 and self.scenario.catalog.price_changes_per_day:
+            self.env.process(self._price_changes())
+
+    def _build_segments(self) -> None:
+        from sim.customers import Customer
+
+        self.segment_runtime: dict[str, dict[str, Any]] = {}
+        cal = self.scenario.calendar
+        peaks = [(p.start, p.start + p.length, p.factor) for p in cal.peaks]
+        self.profile = DemandProfile(cal.hourly_profile, cal.weekly_profile, peaks, self.offset)
+        for name, seg in self.scenario.segments.items():
+            chans = list(seg.channels)
+            intake = list(seg.order_intake)
+            rt = {
+                "channels": chans,
+                "channel_cum": cumulative([seg.channels[c] for c in chans]),
+                "intake": intake,
+                "intake_cum": cumulative([seg.order_intake[r] for r in intake]),
+            }
+            self.segment_runtime[name] = rt
+            for _ in range(seg.existing_customers):
+                Customer(self, name, "organic", existing=True)
+            total = sum(seg.lead_sources.values())
+            for source, share in seg.lead_sources.items():
+                if source == "referral":
+                    continue  # referrals arise from word of mouth, not from a rate
+                rate = seg.leads_per_day * share / total / 24.0
+                if rate > 0:
+                    self.env.process(self._arrivals(name, source, rate))
+
+    def _reporters(self) -> dict[str, Callable[[OmniModel], Any]]:
+        rep: dict[str, Callable[[OmniModel], Any]] = {
+            "time_h": lambda m: m.env.now,
+            "customers_active": lambda m: len(m.agents),
+            "orders": lambda m: m.ledger.n["orders"],
+            "cash_collected": lambda m: m.ledger.money["cash"],
+            "receivables": lambda m: m.ledger.ar,
+        }
+        for stage in STAGES:
+            rep[f"stage.{stage}"] = (lambda s: lambda m: m.stage_counts[s])(stage)
+        for name in self.stations:
+            rep[f"queue.{name}"] = (lambda n: lambda m: len(m.stations[n].queue))(name)
+            rep[f"busy.{name}"] = (lambda n: lambda m: m.stations[n].count)(name)
+        return rep
+
+    # -- processes ----------------------------------------------------------------------------
+    def _arrivals(self, segment: str, source: str, rate_per_hour: float
+                  ) -> Generator[simpy.Event, Any, None]:
+        from sim.customers import Customer
+
+        env = self.env
+        gap = self.streams.get(f"arrivals.{segment}.{source}")
+        advance = self.profile.advance
+        while True:
+            t = advance(env.now, gap.exponential(1.0) / rate_per_hour)
+            yield env.timeout(t - env.now)
+            Customer(self, segment, source)
+
+    def _warmup_end(self) -> Generator[simpy.Event, Any, None]:
+        if self.warmup > 0:
+            yield self.env.timeout(self.warmup)
+        for s in self.stations.values():
+            s.reset_stats()
+        self.ledger.start_window(self.env.now, self)
+
+    def _sampler(self) -> Generator[simpy.Event, Any, None]:
+        while True:
+            self.datacollector.collect(self)
+            self.ledger.sample_ar()
+            yield self.env.timeout(self.scenario.sample_interval)
+
+    def _price_changes(self) -> Generator[simpy.Event, Any, None]:
+        gap = self.streams.get("prices.change_gap")
+        pick = self.streams.get("prices.sku")
+        rate = self.scenario.catalog.price_changes_per_day / 24.0
+        n = self.scenario.catalog.skus
+        while True:
+            yield self.env.timeout(gap.exponential(1.0 / rate))
+            self.env.process(self._propagate_price(pick.integers(n)))
+
+    def _propagate_price(self, sku: int) -> Generator[simpy.Event, Any, None]:
+        self.price_pending[sku] += 1
+        self.price_changes += 1
+        link = self.links["master_sync"]
+        for _ in range(self.scenario.data_masters.price - 1):
+            yield from link.transfer()
+        self.price_pending[sku] -= 1
+
+    def _promotions(self) -> Generator[simpy.Event, Any, None]:
+        """The CRM sends offers to dormant customers; a response brings the next purchase
+        forward. With a single customer view, offers are targeted (``targeted_lift``)."""
+        promo = self.scenario.crm.promotions
+        assert promo is not None
+        resp = self.streams.get("crm.promotion_response")
+        p = promo.response * (promo.targeted_lift if self.scenario.crm.single_customer_view
+                              else 1.0)
+        p = min(p, 1.0)
+        while True:
+            yield self.env.timeout(promo.interval)
+            for cust in list(self.dormant.values()):
+                self.ledger.count("promotions_sent")
+                self.ledger.cost("marketing", promo.cost_per_offer)
+                if resp.random() < p:
+                    self.ledger.count("promotion_responses")
+                    cust.wake()
+
+    # -- services used by journeys ------------------------------------------------------------
+    def next_case(self) -> int:
+        """A new journey (case) id."""
+        self._case += 1
+        return self._case
+
+    def price_mismatch(self, sku: int) -> bool:
+        """Whether channels currently disagree on the SKU's price."""
+        return self.price_pending[sku] > 0
+
+    def in_window(self, t: float) -> bool:
+        """Whether ``t`` is after the warm-up (counted in statistics)."""
+        return t >= self.warmup
+
+    def neighbours(self, market_id: int) -> list[int]:
+        """Word-of-mouth neighbours of a market member (adjacency list, made on first use)."""
+        nb = self.network.get(market_id)
+        if nb is None:
+            rnd = self.streams.get("market.network")
+            n = self.scenario.market.addressable_customers
+            nb = [rnd.integers(n) for _ in range(self.scenario.market.network_degree)]
+            self.network[market_id] = nb
+        return nb
+
+    # -- running ------------------------------------------------------------------------------
+    def run(self, days: float | None = None,
+            progress: Callable[[float, float], None] | None = None) -> None:
+        """Run to the horizon (or ``days``), calling ``progress(now, end)`` every simulated day."""
+        end = self.scenario.horizon if days is None else days * 24.0
+        if end <= self.warmup:
+            raise ValueError(f"run length {end / 24:g} d must exceed the warm-up "
+                             f"{self.warmup / 24:g} d")
+        self.horizon = end
+        step = 24.0
+        t = 0.0
+        while t < end:
+            t = min(t + step, end)
+            self.env.run(until=t)
+            if progress is not None:
+                progress(t, end)
+        self.datacollector.collect(self)
+        self.in_flight = scan_in_flight(self)
+        self.finish_in_flight()
+
+    def finish_in_flight(self) -> None:
+        """Customers still on a journey at the horizon end in the ``in_flight`` state."""
+        for agent in list(self.agents):
+            agent.finish("in_flight")
+
+    def kpis(self) -> dict[str, Any]:
+        """KPIs of the statistics window (see ``docs/kpis.md``)."""
+        return compute_kpis(self)
+
+    def timeseries(self) -> pd.DataFrame:
+        """The DataCollector's samples as a tidy frame (one row per sample time)."""
+        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        return df
+
+    def station_stats(self) -> dict[str, dict[str, float]]:
+        """Window statistics of every station."""
+        return {n: s.snapshot(self.env.now) for n, s in self.stations.items()}
+
+
+def dominant_wait(stats: dict[str, dict[str, float]]) -> tuple[str, float]:
+    """Name and utilisation of the station with the most waiting hours (the bottleneck)."""
+    best = max(stats.items(), key=lambda kv: (kv[1]["wait_hours_total"], kv[0]))
+    return best[0], best[1]["utilisation"]
+
+
+def finite(x: float) -> float:
+    """NaN/inf to 0.0 for counters that may be empty."""
+    return x if math.isfinite(x) else 0.0

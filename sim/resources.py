@@ -1,0 +1,192 @@
+"""Monitored SimPy resources: every channel, system, team and partner is a :class:`Station`.
+
+A Station is a ``simpy.Resource`` subclass (measure by subclassing, as SimPy's monitoring guide
+shows) that keeps time integrals of the number waiting and in service, waits, abandonments and
+busy time, so utilisation, the bottleneck and Little's law come from the run itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+from sim.calendar import OpeningHours
+
+
+class Station(simpy.Resource):
+    """A resource with opening hours, monitoring and a staffing cost.
+
+    Args:
+        env: the simulation environment.
+        name: unique name (``call_centre``, ``erp``, ``order_desk`` ...).
+        kind: ``channel``, ``system``, ``team`` or ``partner``.
+        capacity: servers (agents, clerks, concurrent transactions).
+        hours: opening hours; work started while closed waits for the opening.
+        offset: week-time offset of the scenario start (hours since Monday 00:00).
+        cost_per_server_hour: paid for every server for every open hour.
+        pause_when_closed: back-office work that runs past closing continues at the next
+            opening (a clerk's half-keyed order waits overnight); customer-facing channels
+            finish the call or sale in progress instead (False).
+    """
+
+    def __init__(self, env: simpy.Environment, name: str, kind: str, capacity: int,
+                 hours: OpeningHours | None = None, offset: float = 0.0,
+                 cost_per_server_hour: float = 0.0, pause_when_closed: bool = True):
+        super().__init__(env, capacity=capacity)
+        self.name = name
+        self.kind = kind
+        self.hours = hours
+        self.offset = offset
+        self.cost_per_server_hour = cost_per_server_hour
+        self.pause_when_closed = pause_when_closed
+        self._present: dict[int, float] = {}  # customers in the system -> counted-from time
+        self.waiting_closed = 0  # work that arrived while closed, waiting for the opening
+        self._seq = 0
+        self.reset_stats()
+
+    # -- statistics -------------------------------------------------------------------------
+    def reset_stats(self) -> None:
+        """Start a new statistics window now (called at the end of the warm-up)."""
+        now = self._env.now
+        self.window_start = now
+        self._last = now
+        for key in self._present:  # customers already here are counted from now on
+            self._present[key] = now
+        self.carried_in = len(self._present)
+        self.in_window_sum = 0.0
+        self.area_queue = 0.0
+        self.area_system = 0.0
+        self.arrivals = 0
+        self.served = 0
+        self.abandoned = 0
+        self.wait_sum = 0.0
+        self.sojourn_sum = 0.0
+        self.busy = 0.0
+
+    def _tick(self) -> None:
+        now = self._env.now
+        dt = now - self._last
+        if dt:
+            nq = len(self.queue) + self.waiting_closed
+            self.area_queue += nq * dt
+            self.area_system += (nq + len(self.users)) * dt
+            self._last = now
+
+    def open_hours(self, t0: float, t1: float) -> float:
+        """Open hours of this station in ``[t0, t1]``."""
+        if self.hours is None:
+            return t1 - t0
+        return self.hours.open_hours(t0, t1, self.offset)
+
+    def utilisation(self, now: float | None = None) -> float:
+        """Busy server-hours over available server-hours since the window start."""
+        now = self._env.now if now is None else now
+        avail = self.capacity * self.open_hours(self.window_start, now)
+        return self.busy / avail if avail > 0 else 0.0
+
+    def staff_cost(self, t0: float, t1: float) -> float:
+        """Cost of keeping every server available during open hours in ``[t0, t1]``."""
+        return self.cost_per_server_hour * self.capacity * self.open_hours(t0, t1)
+
+    def is_open(self, t: float) -> bool:
+        """Whether the station is open at ``t``."""
+        return self.hours is None or self.hours.is_open(t, self.offset)
+
+    # -- use --------------------------------------------------------------------------------
+    def serve(self, work: float, patience: float | None = None
+              ) -> Generator[simpy.Event, Any, tuple[bool, float]]:
+        """Queue for a server, work ``work`` open hours on it, release it.
+
+        Args:
+            work: service time in open hours.
+            patience: give up if not served within this many hours (reneging); None waits.
+
+        Returns:
+            ``(served, wait)``: whether service happened and the hours spent waiting.
+        """
+        env = self._env
+        t0 = env.now
+        self._tick()
+        self.arrivals += 1
+        key = self._seq
+        self._seq += 1
+        self._present[key] = t0
+        if self.pause_when_closed and self.hours is not None:
+            # work that arrives while closed waits for the opening (a wait, not service)
+            closed = self.hours.until_open(t0, self.offset)
+            if closed > 0:
+                if patience is not None and patience <= closed:
+                    self.waiting_closed += 1
+                    yield env.timeout(patience)
+                    self._tick()
+                    self.waiting_closed -= 1
+                    self.in_window_sum += env.now - self._present.pop(key)
+                    self.abandoned += 1
+                    self.wait_sum += env.now - t0
+                    self.sojourn_sum += env.now - t0
+                    return False, env.now - t0
+                self.waiting_closed += 1
+                yield env.timeout(closed)
+                self._tick()
+                self.waiting_closed -= 1
+                if patience is not None:
+                    patience -= closed
+        req = self.request()
+        if patience is None:
+            yield req
+        else:
+            got = yield req | env.timeout(patience)
+            if req not in got:
+                self._tick()
+                if req.triggered:  # granted in this very instant: hand the server back
+                    self.release(req)
+                else:
+                    req.cancel()
+                self.in_window_sum += env.now - self._present.pop(key)
+                self.abandoned += 1
+                self.wait_sum += env.now - t0
+                self.sojourn_sum += env.now - t0
+                return False, env.now - t0
+        self._tick()
+        wait = env.now - t0
+        start = env.now
+        if self.hours is None:
+            end = start + work
+        elif self.pause_when_closed:
+            end = self.hours.finish(start, work, self.offset)
+        else:
+            end = start + self.hours.until_open(start, self.offset) + work
+        if end > start:
+            yield env.timeout(end - start)
+        self._tick()
+        self.release(req)
+        self.in_window_sum += env.now - self._present.pop(key)
+        self.busy += work
+        self.served += 1
+        self.wait_sum += wait
+        self.sojourn_sum += env.now - t0
+        return True, wait
+
+    def snapshot(self, now: float) -> dict[str, float]:
+        """Window statistics at ``now`` (used for KPIs and the Little's-law check)."""
+        self._tick()
+        span = max(now - self.window_start, 1e-12)
+        done = self.served + self.abandoned
+        present_time = sum(now - t for t in self._present.values())
+        customers = self.arrivals + self.carried_in
+        return {
+            "little_lambda": customers / span,
+            "little_W": (self.in_window_sum + present_time) / customers if customers else 0.0,
+            "arrivals": self.arrivals,
+            "served": self.served,
+            "abandoned": self.abandoned,
+            "wait_hours_total": self.wait_sum,
+            "mean_wait_hours": self.wait_sum / done if done else 0.0,
+            "mean_queue": self.area_queue / span,
+            "mean_in_system": self.area_system / span,
+            "mean_sojourn_hours": self.sojourn_sum / done if done else 0.0,
+            "throughput_per_hour": done / span,
+            "utilisation": self.utilisation(now),
+        }

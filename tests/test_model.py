@@ -1,0 +1,78 @@
+"""Whole-model properties: conservation, determinism, memory hygiene, shipped scenarios."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.runner import prepare, run_replication
+from sim.scenario import list_shipped
+
+
+@pytest.fixture(scope="module")
+def short_baseline():
+    return run_replication(prepare("baseline", days=25))
+
+
+def test_every_customer_ends_in_exactly_one_terminal_state(short_baseline):
+    cons = short_baseline.checks["conservation"]
+    assert cons["customers"]["ok"], cons["customers"]
+    assert sum(short_baseline.terminal.values()) == cons["customers"]["created"]
+    assert short_baseline.terminal.get("in_flight", 0) > 0
+    assert any(k.startswith("lost:") for k in short_baseline.terminal)
+
+
+def test_orders_and_money_are_conserved(short_baseline):
+    cons = short_baseline.checks["conservation"]
+    assert cons["orders"]["ok"], cons["orders"]
+    assert cons["money"]["ok"], cons["money"]
+    assert cons["orders"]["placed"] > 100
+
+
+def test_littles_law_holds_at_stable_stations(short_baseline):
+    little = short_baseline.checks["little"]["stations"]
+    # customer-facing queues with many arrivals are stable in the baseline
+    for name in ("call_centre", "store", "web"):
+        assert little[name]["ok"], (name, little[name])
+
+
+def test_kpis_are_in_their_ranges(short_baseline):
+    k = short_baseline.kpis
+    for key in ("conversion_rate", "cart_abandonment_rate", "call_abandonment_rate",
+                "order_accuracy", "perfect_order_rate", "oversell_rate", "retention_rate"):
+        assert 0.0 <= k[key] <= 1.0, key
+    assert k["orders"] > 0 and k["revenue"] > 0 and k["total_cost"] > 0
+    assert k["cost_per_order"] == pytest.approx(k["total_cost"] / k["orders"])
+    assert set(k["utilisation"]) >= {"web", "call_centre", "erp", "order_desk", "warehouse"}
+    assert all(0.0 <= u <= 1.0 + 1e-9 for u in k["utilisation"].values())
+
+
+def test_time_series_samples_queues_and_stages(short_baseline):
+    ts = short_baseline.timeseries
+    assert len(ts) == 25 * 24 // 6 + 1  # every 6 h from t=0 up to the final sample at 25 d
+    assert {"queue.call_centre", "busy.inside_sales", "stage.cart", "stage.dormant"} <= set(
+        ts.columns)
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers():
+    a = run_replication(prepare("baseline", days=15, seed=11)).kpis
+    b = run_replication(prepare("baseline", days=15, seed=11)).kpis
+    c = run_replication(prepare("baseline", days=15, seed=12)).kpis
+    assert a == b
+    assert a != c
+
+
+def test_finished_customers_leave_the_model():
+    from sim.model import OmniModel
+
+    model = OmniModel(prepare("baseline", days=20).scenario)
+    model.env.run(until=20 * 24.0)
+    alive = len(model.agents)
+    assert alive < model.created / 5, "most customers have left by now"
+    assert len(model.network) <= alive, "no adjacency lists of departed customers"
+
+
+@pytest.mark.parametrize("name", [n for n, _, _ in list_shipped()])
+def test_every_shipped_scenario_runs(name):
+    rep = run_replication(prepare(name, days=16))
+    assert rep.checks["conservation"]["customers"]["ok"]
+    assert rep.kpis["leads"] > 0
