@@ -42,6 +42,16 @@ class OpeningHours:
             return i, True
         return i + 1, False
 
+    def state(self, t: float, offset: float = 0.0) -> tuple[bool, float]:
+        """Whether open at ``t`` and the time until which that stays so."""
+        if self.always:
+            return True, float("inf")
+        w = (t + offset) % WEEK
+        i, inside = self._locate(w)
+        if inside:
+            return True, t + self.intervals[i][1] - w
+        return False, t + self.until_open(t, offset)
+
     def is_open(self, t: float, offset: float = 0.0) -> bool:
         """Whether the place is open at time ``t``."""
         if self.always:

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.journey.shop import CART_REASONS
+
 if TYPE_CHECKING:
     from sim.model import OmniModel
 
@@ -191,7 +193,10 @@ def compute_kpis(model: OmniModel) -> dict[str, Any]:
         "backorder_rate": _ratio(n["backorders"], n["orders"]),
         "late_delivery_rate": _ratio(n["late_deliveries"], n["delivered"]),
         "return_rate": _ratio(n["returns"], n["delivered"]),
+        "wrong_item_rate": _ratio(n["wrong_items"], n["delivered"]),
         "dispute_rate": _ratio(n["disputes"], n["orders_paid"]),
+        "price_mismatch_rate": _ratio(n["price_mismatches"], n["orders"]),
+        "price_mismatch_disputes": n["disputes_price_mismatch"],
         "keying_errors_per_order": _ratio(n["keying_errors"], n["orders"]),
         "wismo_contacts_per_order": _ratio(n["contacts.order_status"], n["delivered"]),
         "lead_to_cash_days_mean": _mean(L.obs["lead_to_cash_days"]),
@@ -223,8 +228,7 @@ def compute_kpis(model: OmniModel) -> dict[str, Any]:
                               for s in ("ads", "organic", "trade_show", "referral")},
         "cost_breakdown": cost,
         "cart_abandonment_reasons": {
-            key.split(".", 1)[1]: _ratio(v, n["carts"])
-            for key, v in sorted(n.items()) if key.startswith("cart_reason.")},
+            reason: _ratio(n[f"cart_reason.{reason}"], n["carts"]) for reason in CART_REASONS},
         "utilisation": {name: s["utilisation"] for name, s in sorted(stats.items())},
     }
     for seg_name, seg in sc.segments.items():

@@ -30,7 +30,7 @@ from sim.eventlog import EventLog
 from sim.inventory import Inventory
 from sim.kpis import Ledger, compute_kpis
 from sim.links import Link
-from sim.resources import Station
+from sim.resources import INFINITE, Station
 from sim.scenario import Scenario
 from sim.streams import Streams, cumulative
 
@@ -84,7 +84,7 @@ class OmniModel(mesa.Model):
         sc, env, off = self.scenario, self.env, self.offset
         st: dict[str, Station] = {}
         for name, ch in sc.channels.items():
-            cap = ch.staff if ch.staffed else 10_000
+            cap = ch.staff if ch.staffed else INFINITE
             st[name] = Station(env, name, "channel", cap, ch.hours, off,
                                ch.cost_per_staff_hour if ch.staffed else 0.0,
                                pause_when_closed=False)
@@ -124,6 +124,7 @@ class OmniModel(mesa.Model):
                 "channel_cum": cumulative([seg.channels[c] for c in chans]),
                 "intake": intake,
                 "intake_cum": cumulative([seg.order_intake[r] for r in intake]),
+                "channel_stream": self.streams.get(f"{name}.channel"),
             }
             self.segment_runtime[name] = rt
             for _ in range(seg.existing_customers):
@@ -148,7 +149,7 @@ class OmniModel(mesa.Model):
             rep[f"stage.{stage}"] = (lambda s: lambda m: m.stage_counts[s])(stage)
         for name in self.stations:
             rep[f"queue.{name}"] = (lambda n: lambda m: len(m.stations[n].queue))(name)
-            rep[f"busy.{name}"] = (lambda n: lambda m: m.stations[n].count)(name)
+            rep[f"busy.{name}"] = (lambda n: lambda m: m.stations[n].in_service)(name)
         return rep
 
     # -- processes ----------------------------------------------------------------------------

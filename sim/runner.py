@@ -21,7 +21,7 @@ from sim import checks
 from sim.eventlog import EventLog
 from sim.model import OmniModel, dominant_wait
 from sim.results import RunFolder, cleanup_stale
-from sim.scenario import Loaded, ScenarioError, load
+from sim.scenario import WARMUP_TOO_LONG, Loaded, ScenarioError, load
 
 Progress = Callable[[float, float], None]
 
@@ -38,7 +38,13 @@ def prepare(ref: str | Path, overrides: Sequence[str] = (), *, seed: int | None 
         if not days > 0:
             raise ScenarioError(f"--days {days:g}: must be a positive number of days")
         extra.append(f"horizon={days:g} d")
-    return load(ref, extra)
+    try:
+        return load(ref, extra)
+    except ScenarioError as exc:
+        if days is not None and WARMUP_TOO_LONG in str(exc):
+            raise ScenarioError(f"--days {days:g}: must be longer than the scenario's warm-up "
+                                "(see its 'warmup' field)") from None
+        raise
 
 
 def run_label(loaded: Loaded, overrides: Sequence[str], days: float | None) -> str:

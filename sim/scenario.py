@@ -41,6 +41,7 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 MAX_EXTENDS_DEPTH = 16
 MAX_FILE_BYTES = 2_000_000
 MAX_ALIASES = 64
+WARMUP_TOO_LONG = "warmup must be shorter than horizon"
 
 
 class ScenarioError(Exception):
@@ -479,7 +480,7 @@ class Scenario(Strict):
     @model_validator(mode="after")
     def _references(self) -> Scenario:
         if self.warmup >= self.horizon:
-            raise ValueError("warmup must be shorter than horizon")
+            raise ValueError(WARMUP_TOO_LONG)
         missing_links = [n for n in LinkName.__args__ if n not in self.links]  # type: ignore
         if missing_links:
             raise ValueError(f"links: missing {', '.join(missing_links)} (every link needs a mode)")
@@ -561,7 +562,7 @@ def deep_merge(base: dict[str, Any], child: Mapping[str, Any]) -> dict[str, Any]
 def resolve_path(ref: str | Path) -> Path:
     """A path, or the name of a shipped scenario (``baseline``, ``total-commerce/phase-4-...``)."""
     p = Path(ref)
-    if p.suffix in (".yaml", ".yml") or p.exists():
+    if p.suffix in (".yaml", ".yml") or p.is_file():
         return p
     for cand in (SCENARIO_DIR / f"{ref}.yaml", *SCENARIO_DIR.glob(f"*/{ref}.yaml")):
         if cand.is_file():
@@ -584,7 +585,7 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         return data
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: field extends: expected a file path or scenario name")
-    looks_like_path = parent.endswith((".yaml", ".yml")) or "/" in parent
+    looks_like_path = parent.endswith((".yaml", ".yml"))
     parent_path = Path(parent) if Path(parent).is_absolute() else path.parent / parent
     if not parent_path.is_file():
         if looks_like_path:  # relative to the child's folder, never to the working directory
@@ -636,11 +637,17 @@ def apply_override(data: dict[str, Any], assignment: str) -> dict[str, Any]:
 _LINK_MODELS = {"manual": ManualLink, "batch": BatchLink, "realtime": RealtimeLink}
 
 
+def _is_link_tag(loc: Sequence[Any], i: int) -> bool:
+    """True if ``loc[i]`` is the union tag pydantic puts into a link error's location
+    (``links.<name>.<mode>.<field>``), not a segment or supplier that has such a name."""
+    return i == 2 and loc[0] == "links" and loc[i] in _LINK_MODELS
+
+
 def _field_names(model: type[BaseModel], loc: Sequence[Any]) -> list[str] | None:
     """Walk ``loc`` through the schema to list the allowed field names at the error's place."""
     cls: Any = model
-    for key in loc[:-1]:
-        if key in _LINK_MODELS:  # pydantic puts the union tag into the location
+    for i, key in enumerate(loc[:-1]):
+        if _is_link_tag(loc, i):
             cls = _LINK_MODELS[key]
             continue
         if isinstance(cls, type) and issubclass(cls, BaseModel):
@@ -681,8 +688,7 @@ def _dict_value_model(tp: Any) -> Any:
 
 def _explain(exc: ValidationError, source: str) -> ScenarioError:
     err = exc.errors(include_url=False)[0]
-    loc = [str(x) for x in err["loc"] if not (isinstance(x, str) and x in
-                                                ("manual", "batch", "realtime"))]
+    loc = [str(x) for i, x in enumerate(err["loc"]) if not _is_link_tag(err["loc"], i)]
     field = ".".join(loc) or "(top level)"
     etype = err["type"]
     msg = err["msg"].removeprefix("Value error, ")

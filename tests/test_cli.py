@@ -4,7 +4,8 @@ tests/test_scripts.py): ``python -m sim.cli ...`` with its own working folder an
 Starting Python and importing the simulator costs about two seconds per process, and the four
 20-day runs take several seconds each, so every command whose output is only inspected later is
 submitted at once to a small pool (the module fixture ``jobs``) and runs in the background while
-other tests wait for their own results. Only the interrupt test drives its process by hand.
+other tests wait for their own results (under pytest-xdist each worker starts only the commands
+its own tests need). Only the interrupt test drives its process by hand.
 """
 
 from __future__ import annotations

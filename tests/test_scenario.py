@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+import sim.scenario as scenario_module
 from sim.scenario import (
     MAX_EXTENDS_DEPTH,
     SCENARIO_DIR,
@@ -125,6 +126,16 @@ def test_unknown_scenario_name_lists_shipped_ones() -> None:
     assert "no-such-company" in msg and "baseline" in msg
 
 
+def test_shipped_name_is_not_shadowed_by_a_folder_in_cwd(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``omnisim run baseline --out .`` creates ./baseline/seed-1/; the name must still mean
+    the shipped scenario afterwards."""
+    (tmp_path / "baseline" / "seed-1").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    assert resolve_path("baseline") == BASELINE
+    assert load("baseline").scenario.name == "baseline"
+
+
 def test_deep_merge_semantics() -> None:
     base = {"a": {"x": 1, "y": [1, 2]}, "b": 2, "c": {"z": 3}}
     before = copy.deepcopy(base)
@@ -197,6 +208,23 @@ def test_extends_missing_parent_names_the_child_file(
     msg = _error(child)
     assert "nothere.yaml" in msg
     assert str(child) in msg and "extends" in msg, msg
+
+
+def test_extends_a_nested_shipped_name(tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shipped scenarios may live in sub-folders (``total-commerce/phase-4-...``); such a name
+    works on the command line and so must work in ``extends:`` too."""
+    shipped = tmp_path / "shipped"
+    (shipped / "group").mkdir(parents=True)
+    (shipped / "group" / "phase-1.yaml").write_text(
+        f"extends: {_q(BASELINE)}\nname: phase-1\nseed: 11\n", encoding="utf-8")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "child.yaml").write_text("extends: group/phase-1\nname: child\n", encoding="utf-8")
+    monkeypatch.setattr(scenario_module, "SCENARIO_DIR", shipped)
+    assert resolve_path("group/phase-1") == shipped / "group" / "phase-1.yaml"
+    sc = load(mine / "child.yaml").scenario
+    assert sc.name == "child" and sc.seed == 11
 
 
 def test_extends_null_removes_optional_key(tmp_path: Path) -> None:

@@ -62,6 +62,8 @@ def collect(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
     if o.errors_price or o.price_mismatch:
         o.disputed = True
         L.count("disputes")
+        if o.price_mismatch:
+            L.count("disputes_price_mismatch")
         c.penalise(c.seg.after_sale.dispute_penalty)
         yield env.timeout(pay.terms * 0.5)
         t1 = env.now

@@ -77,16 +77,22 @@ def pick_channel(c: Customer, allowed: tuple[str, ...] | None = None) -> str | N
     """A channel from the segment's preferences among those open now (None if none is)."""
     model = c.model
     now = c.env.now
-    names = tuple(ch for ch in c.rt["channels"] if (allowed is None or ch in allowed)
-                  and model.stations[ch].is_open(now))
-    cache = c.rt.setdefault("open_cum", {})
-    cum = cache.get(names)
-    if cum is None:
+    rt = c.rt
+    hit = rt.get("open_now") if allowed is None else None
+    if hit is not None and hit[0] <= now < hit[1]:
+        names, cum = hit[2], hit[3]
+    else:
+        stations = model.stations
+        names = tuple(ch for ch in rt["channels"] if (allowed is None or ch in allowed)
+                      and stations[ch].is_open(now))
         weights = [c.seg.channels[ch] for ch in names]
-        cum = cache[names] = cumulative(weights) if sum(weights) > 0 else None
+        cum = cumulative(weights) if sum(weights) > 0 else None
+        if allowed is None:  # valid until the next opening or closing of any channel
+            until = min(stations[ch]._open_state[1] for ch in rt["channels"])
+            rt["open_now"] = (now, until, names, cum)
     if cum is None:
         return None
-    return names[model.streams.get(f"{c.segment}.channel").choice(cum)]
+    return names[rt["channel_stream"].choice(cum)]
 
 
 def contact(c: Customer, reason: str) -> Generator[simpy.Event, Any, bool]:

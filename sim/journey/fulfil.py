@@ -119,6 +119,7 @@ def fulfil(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
         yield from _deliver(c, o, reship=True)
     if o.errors_item:
         L.count("wrong_items")
+        L.count("returns")  # the wrong item comes back: a return caused by an error
         L.cost("rework", sc.costs.error_fix + sc.costs.reship + sc.costs.return_handling)
         c.penalise(c.seg.after_sale.wrong_order_penalty)
         yield from _deliver(c, o, reship=True)

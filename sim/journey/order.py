@@ -96,6 +96,8 @@ def enter(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
     c.open_orders += 1
     if o.oversold:
         L.count("oversells")
+    if o.price_mismatch:
+        L.count("price_mismatches")
     if c.purchases == 0:
         L.observe("time_to_purchase_days", (c.env.now - c.arrived) / 24.0, cohort=c.cohort)
         model.customers_ever.add(c.market_id)

@@ -31,6 +31,10 @@ from sim.journey.common import Order, draw, pick_channel, system
 if TYPE_CHECKING:
     from sim.customers import Customer
 
+#: every reason a cart can be abandoned for, in the order they are checked
+CART_REASONS = ("just_browsing", "context_lost", "price_mismatch", "unexpected_cost",
+                "forced_account", "long_checkout", "slow_pages", "stock_out_at_checkout",
+                "payment_failed")
 SLOW_PAGE = 3.0 / 3600  # 3 s (CALIBRATION W4)
 REF_PAGE = 1.0 / 3600  # 1 s: pages at or under this speed lose nobody
 

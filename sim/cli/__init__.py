@@ -1,5 +1,7 @@
 """The ``omnisim`` command line: a thin click layer over :mod:`sim.runner`.
 
+Subcommands: ``run`` and ``scenarios`` here, ``compare`` in :mod:`sim.cli.compare`.
+
 This is the only module that prints. Bad input (a scenario file, an option, a results
 folder) ends with one line ``omnisim: error: ...`` on stderr and exit code 2, never a
 traceback; Ctrl-C ends with exit code 130 and leaves no results folder behind.
@@ -223,6 +225,9 @@ def main(argv: list[str] | None = None) -> None:
         cli.main(args=argv, prog_name="omnisim", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except click.exceptions.NoArgsIsHelpError as exc:  # bare `omnisim`: show the help
+        click.echo(exc.ctx.get_help() if exc.ctx is not None else "omnisim --help")
+        sys.exit(0)
     except click.ClickException as exc:
         msg = exc.format_message().replace("\n", " ")
         ctx = getattr(exc, "ctx", None)
@@ -240,5 +245,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_INTERRUPTED)
 
 
-if __name__ == "__main__":
-    main()
+from sim.cli import compare as _compare  # noqa: E402  (registers the command on the group)
+
+cli.add_command(_compare.compare)

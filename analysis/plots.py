@@ -1,0 +1,214 @@
+"""Slide figures for ``omnisim compare``.
+
+matplotlib and seaborn are imported inside the functions, so importing this module is cheap
+(``omnisim --help`` stays instant). Figures are drawn on a ``matplotlib.figure.Figure``
+object, never through pyplot: no GUI backend is selected, no window can open, nothing is
+registered in pyplot's global figure list, and seaborn's style is applied only for the
+duration of the call (``rcParams`` are restored afterwards).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from analysis.stats import is_rate
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["LADDER_KPIS", "LABELS", "ladder_figure", "short_labels"]
+
+LADDER_KPIS = [
+    "throughput_orders_per_day",
+    "cart_abandonment_rate",
+    "lead_to_cash_days_mean_b2b",
+    "order_accuracy",
+    "oversell_rate",
+    "dso_days",
+    "cost_per_order",
+    "customer_satisfaction",
+]
+
+LABELS = {
+    "throughput_orders_per_day": "Throughput (orders/day)",
+    "cart_abandonment_rate": "Cart abandonment",
+    "lead_to_cash_days_mean_b2b": "B2B lead-to-cash (days)",
+    "order_accuracy": "Order accuracy",
+    "oversell_rate": "Oversell rate",
+    "dso_days": "DSO (days)",
+    "cost_per_order": "Cost per order",
+    "customer_satisfaction": "Customer satisfaction (0-100)",
+}
+
+_FORMATS = {".png": "png", ".svg": "svg"}
+_NCOLS = 4
+_SEPARATORS = "-_ ."
+
+
+def short_labels(names: Sequence[str]) -> list[str]:
+    """Tick labels for scenario names: the common leading words are stripped.
+
+    The prefix is cut only at a separator (``-``, ``_``, space or ``.``), and only if every
+    name keeps some text: ``["phase-1-siloed", "phase-2-connected"]`` gives
+    ``["1-siloed", "2-connected"]``.
+
+    Args:
+        names: Scenario names in display order.
+
+    Returns:
+        The shortened names, in the same order.
+    """
+    if len(names) < 2:
+        return list(names)
+    prefix = os.path.commonprefix(list(names))
+    cut = max((i + 1 for i, ch in enumerate(prefix) if ch in _SEPARATORS), default=0)
+    if cut == 0 or any(len(n) <= cut for n in names):
+        return list(names)
+    return [n[cut:] for n in names]
+
+
+def _format_axis(ax: Axes, kpi: str, values: np.ndarray) -> None:
+    """Percent ticks for rates, plain (no offset, thousands separators) for the rest."""
+    from matplotlib.ticker import MaxNLocator, PercentFormatter, ScalarFormatter, StrMethodFormatter
+
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
+    finite = values[np.isfinite(values)]
+    biggest = float(np.abs(finite).max()) if finite.size else 0.0
+    if is_rate(kpi):
+        span = float(np.ptp(finite)) if finite.size else 0.0
+        decimals = 0 if span >= 0.04 else (1 if span >= 0.004 else 2)
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=decimals))
+    elif biggest >= 10_000:
+        ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    else:
+        formatter = ScalarFormatter(useOffset=False)
+        formatter.set_scientific(False)
+        ax.yaxis.set_major_formatter(formatter)
+
+
+def _panel(ax: Axes, rows: pd.DataFrame, kpi: str, title: str, colors: list) -> None:
+    """One KPI: mean and interval per scenario, reference level as a dashed line."""
+    ax.set_title(title, fontweight="bold")
+    if rows.empty or not np.isfinite(rows["mean"].to_numpy(dtype=float)).any():
+        ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center",
+                color="0.4")
+        ax.set_yticks([])
+        return
+    x = rows["pos"].to_numpy()
+    mean = rows["mean"].to_numpy(dtype=float)
+    low = rows["ci_low"].to_numpy(dtype=float)
+    high = rows["ci_high"].to_numpy(dtype=float)
+    d_low = rows["diff_ci_low"].to_numpy(dtype=float)
+    d_high = rows["diff_ci_high"].to_numpy(dtype=float)
+    clear = (d_low > 0) | (d_high < 0)  # paired interval excludes 0
+    if rows["is_ref"].any() and np.isfinite(mean[rows["is_ref"].to_numpy()]).all():
+        ax.axhline(float(mean[rows["is_ref"].to_numpy()][0]), color="0.55", lw=1.2,
+                   ls="--", zorder=1)
+    for i in range(len(x)):
+        if not np.isfinite(mean[i]):
+            continue
+        err = None
+        if np.isfinite(low[i]) and np.isfinite(high[i]):
+            err = [[mean[i] - low[i]], [high[i] - mean[i]]]
+        color = colors[int(x[i])]
+        ax.errorbar([x[i]], [mean[i]], yerr=err, fmt="o", ms=9, color=color, ecolor=color,
+                    elinewidth=2.2, capsize=5, capthick=2.2, mew=2.2,
+                    mfc=color if clear[i] else "white", zorder=3)
+    _format_axis(ax, kpi, np.concatenate([mean, low, high]))
+    ax.margins(x=0.12, y=0.15)
+
+
+def ladder_figure(summary: pd.DataFrame, kpis: Sequence[str], path: Path, title: str,
+                  labels: dict[str, str] | None = None, *, level: float = 0.95) -> Path:
+    """Small multiples of KPI means with confidence intervals across scenarios, for a slide.
+
+    One panel per KPI (4 per row; 8 KPIs give 2 x 4). In each panel the x axis lists the
+    scenarios in ``scenario_index`` order (shared by all panels, common name prefixes
+    stripped), the marker is the mean over replications and the bar its confidence
+    interval. A filled marker means the paired interval of the difference to the reference
+    (``scenario_index`` 0) excludes 0; a hollow one that there is no clear difference. The
+    dashed line is the reference's mean. Rates are shown as percentages. A note under the
+    panels explains the encoding.
+
+    Args:
+        summary: Output of :func:`analysis.stats.summarise`.
+        kpis: KPI keys to show, in panel order (e.g. ``LADDER_KPIS``). A KPI missing from
+            the summary gets a "no data" panel.
+        path: Output file; the suffix chooses the format: ``.png`` (150 dpi) or ``.svg``.
+        title: Figure title (e.g. the comparison's name).
+        labels: Panel titles by KPI; defaults to ``LABELS``. A KPI without a label is
+            titled with its key, underscores as spaces.
+        level: The confidence level ``summary`` was computed at (for the note only).
+
+    Returns:
+        ``path``, after the figure was written and released.
+
+    Raises:
+        ValueError: If ``kpis`` is empty, the suffix is not .png/.svg, or ``summary`` lacks
+            the columns of a summarise table.
+    """
+    import seaborn as sns
+    from matplotlib.figure import Figure
+
+    path = Path(path)
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ValueError(f"unsupported figure format {path.suffix!r}: use .png or .svg")
+    kpis = list(kpis)
+    if not kpis:
+        raise ValueError("no KPIs to plot")
+    needed = {"scenario", "scenario_index", "kpi", "n", "mean", "ci_low", "ci_high",
+              "diff_ci_low", "diff_ci_high"}
+    if not needed <= set(summary.columns):
+        raise ValueError(f"summary lacks columns: {', '.join(sorted(needed - set(summary)))}")
+    titles = LABELS if labels is None else labels
+
+    order = (summary[["scenario", "scenario_index"]].drop_duplicates()
+             .sort_values("scenario_index", kind="stable"))
+    names = order["scenario"].astype(str).tolist()
+    ref_name = names[0] if names else ""
+    pos = {name: i for i, name in enumerate(names)}
+    data = summary[summary["kpi"].isin(kpis)].copy()
+    data["pos"] = data["scenario"].astype(str).map(pos)
+    data["is_ref"] = data["scenario"].astype(str) == ref_name
+    n_reps = int(data["n"].max()) if not data.empty else 0
+
+    ncols = min(_NCOLS, len(kpis))
+    nrows = math.ceil(len(kpis) / ncols)
+    ticks = short_labels(names)
+    longest = max((len(t) for t in ticks), default=0)
+    rotate = len(ticks) * longest > 36  # rotate when the labels would not fit side by side
+
+    with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=1.15):
+        colors = sns.color_palette("colorblind", max(len(names), 1))
+        fig = Figure(figsize=(4.1 * ncols, 3.3 * nrows + 1.6), layout="constrained")
+        axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False)
+        for ax, kpi in zip(axes.flat, kpis, strict=False):
+            rows = data[data["kpi"] == kpi].sort_values("pos")
+            _panel(ax, rows, kpi, titles.get(kpi, kpi.replace("_", " ")), colors)
+        for ax in axes.flat[len(kpis):]:
+            ax.set_visible(False)
+        for col, ax in enumerate(axes[-1]):
+            if not ax.get_visible():  # an empty slot: put the ticks on the panel above
+                ax = axes[-2, col]
+                ax.xaxis.set_tick_params(labelbottom=True)
+            ax.set_xticks(range(len(names)))
+            ax.set_xticklabels(ticks, rotation=35 if rotate else 0,
+                               ha="right" if rotate else "center",
+                               rotation_mode="anchor")
+        fig.suptitle(title, fontsize="x-large", fontweight="bold")
+        pct = f"{level * 100:g}%"
+        note = (f"Marker: mean of {n_reps} replications; bar: {pct} confidence interval. "
+                f"Filled: clearly different from {ref_name} (paired {pct} CI excludes 0); "
+                f"hollow: no clear difference. Dashed line: {ref_name}.")
+        fig.supxlabel(note, fontsize="small", color="0.3")
+        fig.savefig(path, format=fmt, dpi=150)
+    fig.clear()
+    return path

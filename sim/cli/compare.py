@@ -1,0 +1,247 @@
+"""``omnisim compare``: several scenarios (or a maturity ladder), replications with common
+random numbers, confidence intervals, paired differences, the bottleneck, a table, tidy data
+and a slide figure."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sim.cli import CliError, _console
+
+#: Replications when the user gives none: with common random numbers the paired differences
+#: are tight already, and 6 phases x 4 replications of 90 days fit in a few minutes on 2 cores.
+DEFAULT_REPLICATIONS = 4
+LADDERS = ("total-commerce", "omnichannel")
+TABLE_KPIS = [
+    ("throughput_orders_per_day", "Orders delivered / day", "num"),
+    ("conversion_rate", "Lead -> first order", "pct"),
+    ("cart_abandonment_rate", "Cart abandonment", "pct"),
+    ("call_abandonment_rate", "Call abandonment", "pct"),
+    ("oversell_rate", "Oversold orders", "pct"),
+    ("order_accuracy", "Order accuracy", "pct"),
+    ("perfect_order_rate", "Perfect orders", "pct"),
+    ("lead_response_hours_mean", "Lead response (h)", "num"),
+    ("lead_to_cash_days_mean_b2b", "B2B lead to cash (d)", "num"),
+    ("quote_turnaround_days_mean", "Quote turnaround (d)", "num"),
+    ("dso_days", "DSO (d)", "num"),
+    ("cost_per_order", "Cost per order", "num"),
+    ("revenue", "Revenue", "num"),
+    ("customer_satisfaction", "Satisfaction", "num"),
+]
+
+
+def ladder_refs(ladder: str) -> list[str]:
+    """The shipped steps of a ladder, in order (file names sort by step number)."""
+    from sim.scenario import SCENARIO_DIR
+
+    files = sorted((SCENARIO_DIR / ladder).glob("*.yaml"))
+    if not files:
+        raise CliError(f"--ladder {ladder}: no scenarios in {SCENARIO_DIR / ladder}")
+    return [str(p) for p in files]
+
+
+def _cell(mean: float, lo: float, hi: float, kind: str) -> str:
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return "n/a"
+    hw = (hi - lo) / 2 if lo is not None and not math.isnan(lo) else math.nan
+    if kind == "pct":
+        return f"{mean:.1%}" + ("" if math.isnan(hw) else f" ±{hw * 100:.1f}")
+    digits = 0 if abs(mean) >= 100 else 2
+    return f"{mean:,.{digits}f}" + ("" if math.isnan(hw) else f" ±{hw:,.{digits}f}")
+
+
+def _diff(d: float, lo: float, hi: float, kind: str) -> str:
+    if d is None or math.isnan(d) or lo is None or math.isnan(lo):
+        return ""
+    sure = "" if lo <= 0 <= hi else "*"
+    if kind == "pct":
+        return f"Δ {d * 100:+.1f} pts{sure}"
+    digits = 0 if abs(d) >= 100 else 2
+    return f"Δ {d:+,.{digits}f}{sure}"
+
+
+def _label(refs: list[str], ladder: str | None, overrides: tuple[str, ...],
+           days: float | None, replications: int) -> str:
+    if ladder and not overrides and days is None:
+        return f"compare-{ladder}"
+    key = json.dumps([refs, overrides, days, replications, ladder])
+    return f"compare-{ladder or 'scenarios'}+{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+
+@click.command()
+@click.argument("scenarios", nargs=-1)
+@click.option("--ladder", type=click.Choice(LADDERS),
+              help="Compare every step of a shipped maturity ladder, in order.")
+@click.option("--replications", "-r", type=click.IntRange(2, 10_000),
+              default=DEFAULT_REPLICATIONS, show_default=True,
+              help="Replications per scenario (same seeds for every scenario).")
+@click.option("--seed", type=click.IntRange(0), default=1, show_default=True,
+              help="Base seed: replication r uses seed+r in every scenario.")
+@click.option("--days", type=float, default=None,
+              help="Simulated days (default: each scenario's horizon).")
+@click.option("--warmup", default=None, metavar="DURATION",
+              help="Warm-up deleted from statistics, e.g. '21 d' (default: each scenario's "
+                   "own 'warmup', 14 d in the shipped ones; see docs/statistics.md).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override a field in every scenario (repeatable).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("results"),
+              show_default=True, help="Results root; the comparison goes to OUT/compare-*/.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Worker processes (default: all cores).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object with every scenario's KPIs and nothing else.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: when stderr is a terminal).")
+def compare(scenarios: tuple[str, ...], ladder: str | None, replications: int, seed: int,
+            days: float | None, warmup: str | None, overrides: tuple[str, ...], out: Path,
+            workers: int | None, as_json: bool, progress: bool | None) -> None:
+    """Compare SCENARIOs (or a --ladder) over replications with common random numbers.
+
+    For every KPI: the mean with its 95% confidence interval, and the paired difference to
+    the FIRST scenario with its interval (Δ, marked * when the interval excludes zero). Also
+    names each scenario's bottleneck (the resource contributing most waiting time).
+
+    \b
+    Examples:
+      omnisim compare --ladder total-commerce
+      omnisim compare baseline total-commerce/phase-4-integrated -r 8 --days 60
+      omnisim compare --ladder omnichannel --set channels.call_centre.staff=8 --json
+    """
+    from sim.replicate import bottlenecks, default_workers, plan, run_jobs
+    from sim.runner import prepare
+
+    if ladder and scenarios:
+        raise CliError("give SCENARIO arguments or --ladder, not both")
+    refs = ladder_refs(ladder) if ladder else list(scenarios)
+    if len(refs) < 2:
+        raise CliError("compare needs at least two scenarios (or --ladder); "
+                       "for one scenario use 'omnisim run'")
+    extra = tuple(overrides) + ((f"warmup={warmup}",) if warmup else ())
+    names = []
+    for ref in refs:  # validate everything here, before any worker starts
+        names.append(prepare(ref, extra, seed=seed, days=days).scenario.name)
+    if len(set(names)) != len(names):
+        raise CliError(f"scenario names must differ: {', '.join(names)}")
+    jobs = plan(refs, replications, seed, extra, days)
+    n_workers = workers or default_workers()
+    show = sys.stderr.isatty() if progress is None else progress
+    outcomes = _run_with_progress(jobs, n_workers, show, run_jobs)
+    result = _summarise(outcomes, names, bottlenecks(outcomes))
+    folder = _write(out, _label(refs, ladder, overrides, days, replications), seed, refs,
+                    extra, days, outcomes, result, replications, ladder)
+    if as_json:
+        click.echo(json.dumps(result["json"], allow_nan=False, sort_keys=False))
+        return
+    _print(result, names, replications, folder, outcomes)
+
+
+def _run_with_progress(jobs: list, workers: int, show: bool, run_jobs: Any) -> list:
+    if not show:
+        return run_jobs(jobs, workers)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("[bold]replications"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), TimeRemainingColumn(),
+                  console=_console(stderr=True), transient=True) as bar:
+        task = bar.add_task("jobs", total=len(jobs))
+        return run_jobs(jobs, workers, done=lambda _: bar.advance(task))
+
+
+def _summarise(outcomes: list, names: list[str], bns: dict) -> dict[str, Any]:
+    import pandas as pd
+
+    from analysis.stats import summarise
+    from sim.replicate import tidy_rows
+
+    tidy = pd.DataFrame(tidy_rows(outcomes))
+    summary = summarise(tidy)
+    scen = []
+    for idx, name in enumerate(names):
+        rows = summary[summary["scenario_index"] == idx]
+        kpis = {}
+        for r in rows.itertuples(index=False):
+            kpis[r.kpi] = {k: _num(getattr(r, k)) for k in (
+                "mean", "ci_low", "ci_high", "diff_mean", "diff_ci_low", "diff_ci_high")}
+        bn, wait, util = bns[idx]
+        scen.append({"name": name, "bottleneck": bn,
+                     "bottleneck_utilisation": _num(util),
+                     "bottleneck_wait_hours": _num(wait), "kpis": kpis})
+    return {"tidy": tidy, "summary": summary, "json": {"scenarios": scen}}
+
+
+def _num(x: Any) -> float | None:
+    x = float(x)
+    return round(x, 10) if math.isfinite(x) else None
+
+
+def _write(out: Path, label: str, seed: int, refs: list[str], extra: tuple[str, ...],
+           days: float | None, outcomes: list, result: dict, replications: int,
+           ladder: str | None) -> Path:
+    from analysis.plots import LABELS, LADDER_KPIS, ladder_figure
+    from sim.results import RunFolder, canonical_json, cleanup_stale
+    from sim.runner import prepare
+
+    cleanup_stale(out)
+    with RunFolder(out, label, seed, overwrite=True) as folder:
+        for i, ref in enumerate(refs):
+            loaded = prepare(ref, extra, seed=seed, days=days)
+            folder.write_text(f"scenario-{i + 1}-{loaded.scenario.name}.yaml",
+                              loaded.resolved_yaml())
+        tidy = result["tidy"]
+        folder.write_parquet("replications.parquet", tidy)
+        folder.write_text("replications.csv", tidy.to_csv(index=False))
+        folder.write_text("summary.csv", result["summary"].to_csv(index=False))
+        folder.write_text("summary.json", canonical_json(result["json"]))
+        title = f"{ladder or 'Scenarios'}: means with 95% CI ({replications} replications)"
+        ladder_figure(result["summary"], LADDER_KPIS, folder.tmp / "ladder.png", title, LABELS)
+        return folder.commit({
+            "kind": "compare", "scenarios": [s["name"] for s in result["json"]["scenarios"]],
+            "replications": replications, "seeds": [seed + r for r in range(replications)],
+            "overrides": list(extra), "days": days,
+            "all_checks_passed": all(o.checks_ok for o in outcomes),
+            "wall_seconds_replications": round(sum(o.wall_seconds for o in outcomes), 3),
+        })
+
+
+def _print(result: dict, names: list[str], replications: int, folder: Path,
+           outcomes: list) -> None:
+    from rich.table import Table
+
+    con = _console()
+    scen = result["json"]["scenarios"]
+    t = Table(title=f"Means ±95% CI half-width over {replications} replications; "
+                    f"Δ = paired difference to {names[0]} (* = interval excludes 0)",
+              title_justify="left", show_lines=True)
+    t.add_column("KPI")
+    for name in names:
+        t.add_column(name, justify="right")
+    for key, label, kind in TABLE_KPIS:
+        cells = []
+        for s in scen:
+            k = s["kpis"].get(key)
+            if k is None:
+                cells.append("n/a")
+                continue
+            nan = float("nan")
+            m, lo, hi = (k["mean"], k["ci_low"], k["ci_high"])
+            cell = _cell(nan if m is None else m, nan if lo is None else lo,
+                         nan if hi is None else hi, kind)
+            d = _diff(*(nan if k[x] is None else k[x]
+                        for x in ("diff_mean", "diff_ci_low", "diff_ci_high")), kind)
+            cells.append(cell + (f"\n{d}" if d and s is not scen[0] else ""))
+        t.add_row(label, *cells)
+    con.print(t)
+    for s in scen:
+        u = s["bottleneck_utilisation"]
+        con.print(f"Bottleneck of {s['name']}: [bold]{s['bottleneck']}[/bold]"
+                  f" ({u:.0%} utilised)" if u is not None else "")
+    if not all(o.checks_ok for o in outcomes):
+        con.print("[red]Some replications failed their self-checks: see manifest.json[/red]")
+    con.print(f"Results: {folder} (replications.csv/parquet, summary.csv, ladder.png)")

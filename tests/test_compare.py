@@ -1,0 +1,93 @@
+"""omnisim compare: common random numbers, executors, JSON output and bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.stats import summarise
+from sim.replicate import flatten, plan, run_jobs, tidy_rows
+
+BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
+
+
+@pytest.fixture(scope="module")
+def twin(tmp_path_factory) -> str:
+    """The baseline under another name: an identical company."""
+    path = tmp_path_factory.mktemp("twin") / "twin.yaml"
+    path.write_text(f"extends: {BASELINE}\nname: twin\n", encoding="utf-8")
+    return str(path)
+
+
+def test_identical_scenarios_have_exactly_zero_paired_difference(twin):
+    jobs = plan(["baseline", twin], replications=2, base_seed=3, days=16)
+    summary = summarise(pd.DataFrame(tidy_rows(run_jobs(jobs, workers=1))))
+    other = summary[summary["scenario"] == "twin"].dropna(subset=["mean"])
+    assert len(other) > 50
+    assert (other["diff_mean"] == 0).all()
+    paired = other[other["n"] >= 2]  # an interval needs two pairs (some KPIs are undefined)
+    assert len(paired) > 50
+    assert (paired["diff_ci_low"] == 0).all() and (paired["diff_ci_high"] == 0).all()
+
+
+def test_serial_and_process_executors_give_identical_tables(twin):
+    jobs = plan(["baseline", twin], replications=2, base_seed=5, days=15)
+    serial = pd.DataFrame(tidy_rows(run_jobs(jobs, workers=1)))
+    parallel = pd.DataFrame(tidy_rows(run_jobs(jobs, workers=2)))
+    pd.testing.assert_frame_equal(serial, parallel)
+
+
+def test_flatten_nested_kpis():
+    flat = flatten({"a": 1, "b": {"c": 2.5, "d": None}, "e": "text"})
+    assert flat["a"] == 1.0 and flat["b.c"] == 2.5 and flat["b.d"] != flat["b.d"]
+    assert "e" not in flat
+
+
+def _omnisim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_compare_json_is_one_object_with_intervals_and_bottleneck(tmp_path, twin):
+    res = _omnisim("compare", "baseline", twin, "-r", "2", "--days", "15", "--workers", "2",
+                   "--out", str(tmp_path / "res"), "--json", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert [s["name"] for s in data["scenarios"]] == ["baseline", "twin"]
+    for s in data["scenarios"]:
+        assert isinstance(s["bottleneck"], str) and s["bottleneck"]
+        k = s["kpis"]["cart_abandonment_rate"]
+        assert set(k) == {"mean", "ci_low", "ci_high", "diff_mean", "diff_ci_low",
+                          "diff_ci_high"}
+        assert k["ci_low"] <= k["mean"] <= k["ci_high"]
+    assert data["scenarios"][1]["kpis"]["orders"]["diff_mean"] == 0
+    folder = next((tmp_path / "res").glob("compare-*/seed-1"))
+    tidy = pd.read_parquet(folder / "replications.parquet")
+    assert set(tidy.columns) == {"scenario", "scenario_index", "replication", "seed", "kpi",
+                                 "value"}
+    assert len(tidy) == 2 * 2 * tidy["kpi"].nunique()
+    assert (folder / "ladder.png").stat().st_size > 10_000
+    assert json.loads((folder / "manifest.json").read_text())["status"] == "complete"
+
+
+@pytest.mark.parametrize("args", [
+    ["compare", "baseline"],
+    ["compare", "--ladder", "nope"],
+    ["compare", "baseline", "--ladder", "total-commerce"],
+    ["compare", "baseline", "baseline"],
+    ["compare", "baseline", "missing.yaml"],
+    ["compare", "baseline", "baseline", "-r", "1"],
+    ["compare", "--ladder", "total-commerce", "--set", "channels.nope=1"],
+])
+def test_compare_bad_input_is_one_line_exit_2(tmp_path, args):
+    res = _omnisim(*args, "--out", str(tmp_path / "res"), cwd=tmp_path)
+    assert res.returncode == 2, (res.stdout, res.stderr)
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("omnisim: error:"), res.stderr
+    assert "Traceback" not in res.stderr
+    assert not (tmp_path / "res").exists() or not any((tmp_path / "res").rglob("manifest.json"))
