@@ -13,9 +13,10 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-## demo: run the shipped baseline company for 90 days and write results/
+## demo: the main job: compare the six Total Commerce maturity phases (KPI table with 95%
+## confidence intervals and paired differences, tidy CSV/Parquet and a slide figure in results/)
 demo: $(STAMP)
-	$(BIN)/omnisim run baseline --out results
+	$(BIN)/omnisim compare --ladder total-commerce --out results
 
 ## test: the whole suite, slow statistical validations included (what CI runs)
 test: $(STAMP)

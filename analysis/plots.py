@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,17 +75,44 @@ def short_labels(names: Sequence[str]) -> list[str]:
     return [n[cut:] for n in names]
 
 
+def _decimals_of(step: float) -> int:
+    """Decimals needed to write multiples of ``step`` exactly (at most 4)."""
+    for d in range(5):
+        scaled = step * 10**d
+        if abs(scaled - round(scaled)) < 1e-6 * max(1.0, scaled):
+            return d
+    return 4
+
+
+def _wrap(label: str, width: int = 14) -> str:
+    """Break a long label into lines of about ``width`` characters, after separators."""
+    if len(label) <= width:
+        return label
+    pieces = re.findall(r"[^-_ .]+[-_ .]*|[-_ .]+", label)
+    lines = [""]
+    for piece in pieces:
+        if lines[-1] and len(lines[-1]) + len(piece.rstrip()) > width:
+            lines.append("")
+        lines[-1] += piece
+    return "\n".join(line.rstrip(" ") for line in lines)
+
+
 def _format_axis(ax: Axes, kpi: str, values: np.ndarray) -> None:
-    """Percent ticks for rates, plain (no offset, thousands separators) for the rest."""
+    """Round y ticks, as percentages for rates, as plain numbers otherwise.
+
+    Rates get as many decimals as the tick step needs; other numbers are written without
+    offset or scientific notation, with thousands separators from 10,000 on.
+    """
     from matplotlib.ticker import MaxNLocator, PercentFormatter, ScalarFormatter, StrMethodFormatter
 
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
+    locator = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10])
+    ax.yaxis.set_major_locator(locator)
     finite = values[np.isfinite(values)]
     biggest = float(np.abs(finite).max()) if finite.size else 0.0
     if is_rate(kpi):
-        span = float(np.ptp(finite)) if finite.size else 0.0
-        decimals = 0 if span >= 0.04 else (1 if span >= 0.004 else 2)
-        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=decimals))
+        ticks = locator.tick_values(*ax.get_ylim())
+        step = float(ticks[1] - ticks[0]) * 100.0 if len(ticks) > 1 else 1.0
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=_decimals_of(step)))
     elif biggest >= 10_000:
         ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     else:
@@ -121,8 +149,8 @@ def _panel(ax: Axes, rows: pd.DataFrame, kpi: str, title: str, colors: list) -> 
         ax.errorbar([x[i]], [mean[i]], yerr=err, fmt="o", ms=9, color=color, ecolor=color,
                     elinewidth=2.2, capsize=5, capthick=2.2, mew=2.2,
                     mfc=color if clear[i] else "white", zorder=3)
-    _format_axis(ax, kpi, np.concatenate([mean, low, high]))
     ax.margins(x=0.12, y=0.15)
+    _format_axis(ax, kpi, np.concatenate([mean, low, high]))
 
 
 def ladder_figure(summary: pd.DataFrame, kpis: Sequence[str], path: Path, title: str,
@@ -131,11 +159,11 @@ def ladder_figure(summary: pd.DataFrame, kpis: Sequence[str], path: Path, title:
 
     One panel per KPI (4 per row; 8 KPIs give 2 x 4). In each panel the x axis lists the
     scenarios in ``scenario_index`` order (shared by all panels, common name prefixes
-    stripped), the marker is the mean over replications and the bar its confidence
-    interval. A filled marker means the paired interval of the difference to the reference
-    (``scenario_index`` 0) excludes 0; a hollow one that there is no clear difference. The
-    dashed line is the reference's mean. Rates are shown as percentages. A note under the
-    panels explains the encoding.
+    stripped, long names wrapped), the marker is the mean over replications and the bar its
+    confidence interval. A filled marker means the paired interval of the difference to the
+    reference (``scenario_index`` 0) excludes 0; a hollow one that there is no clear
+    difference. The dashed line is the reference's mean. Rates are shown as percentages. A
+    note under the panels explains the encoding.
 
     Args:
         summary: Output of :func:`analysis.stats.summarise`.
@@ -182,8 +210,8 @@ def ladder_figure(summary: pd.DataFrame, kpis: Sequence[str], path: Path, title:
 
     ncols = min(_NCOLS, len(kpis))
     nrows = math.ceil(len(kpis) / ncols)
-    ticks = short_labels(names)
-    longest = max((len(t) for t in ticks), default=0)
+    ticks = [_wrap(t) for t in short_labels(names)]
+    longest = max((len(line) for t in ticks for line in t.split("\n")), default=0)
     rotate = len(ticks) * longest > 36  # rotate when the labels would not fit side by side
 
     with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=1.15):
@@ -202,7 +230,7 @@ def ladder_figure(summary: pd.DataFrame, kpis: Sequence[str], path: Path, title:
             ax.set_xticks(range(len(names)))
             ax.set_xticklabels(ticks, rotation=35 if rotate else 0,
                                ha="right" if rotate else "center",
-                               rotation_mode="anchor")
+                               rotation_mode="anchor", linespacing=1.0)
         fig.suptitle(title, fontsize="x-large", fontweight="bold")
         pct = f"{level * 100:g}%"
         note = (f"Marker: mean of {n_reps} replications; bar: {pct} confidence interval. "

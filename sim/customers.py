@@ -41,7 +41,8 @@ class Customer(mesa.Agent):
     model: OmniModel
 
     def __init__(self, model: OmniModel, segment: str, source: str,
-                 market_id: int | None = None, existing: bool = False):
+                 market_id: int | None = None, existing: bool = False,
+                 channel: str | None = None):
         super().__init__(model)
         env = model.env
         self.env = env
@@ -70,19 +71,14 @@ class Customer(mesa.Agent):
                              if self.seg.credit_limit is not None else None)
         self._wake: simpy.Event | None = None
         self.done = False
-        L = model.ledger
         if not existing:
-            L.count("leads", cohort=self.cohort)
-            L.count(f"leads.{segment}", cohort=self.cohort)
-            L.count(f"leads.source.{source}", cohort=self.cohort)
-            if self.cohort:
-                L.cost("acquisition", self.seg.cost_per_lead.get(source, 0.0))
+            model.count_lead(segment, source, self.cohort)
         model.created += 1
         self.set_stage("lead")
         if existing:
             self.purchases = 1
             model.customers_ever.add(self.market_id)
-        env.process(self.journey(existing))
+        env.process(self.journey(existing, channel))
 
     # -- bookkeeping --------------------------------------------------------------------------
     def set_stage(self, stage: str) -> None:
@@ -121,7 +117,8 @@ class Customer(mesa.Agent):
         self.remove()
 
     # -- the journey --------------------------------------------------------------------------
-    def journey(self, existing: bool = False) -> Generator[simpy.Event, Any, None]:
+    def journey(self, existing: bool = False, channel: str | None = None
+                ) -> Generator[simpy.Event, Any, None]:
         """Lead to cash, then repeat purchases until the relationship ends.
 
         An ``existing`` customer (the company's customer base at the start) begins dormant,
@@ -135,7 +132,7 @@ class Customer(mesa.Agent):
                 ordr = yield from (shop.repeat_purchase(self) if self.kind == "b2c"
                                    else sales.reorder(self))
             elif self.kind == "b2c":
-                ordr = yield from shop.first_purchase(self)
+                ordr = yield from shop.first_purchase(self, channel)
             else:
                 ordr = yield from sales.lead_to_order(self)
             while True:

@@ -42,6 +42,7 @@ class Ledger:
         self.paid_all = 0.0
         self.written_off_all = 0.0
         self.ar = 0.0
+        self.unbilled = 0.0  # delivered (revenue recognised) but not invoiced yet
         self.orders_open = 0
         self.orders_opened_all = 0
         self.orders_closed_all = 0
@@ -116,14 +117,14 @@ class Ledger:
         self.n_all[how] += 1
 
     def sample_ar(self) -> None:
-        """Sample the receivables balance (for DSO)."""
+        """Sample the receivables balance, unbilled deliveries included (for DSO)."""
         if self.active:
-            self._ar_sum += self.ar
+            self._ar_sum += self.ar + self.unbilled
             self._ar_samples += 1
 
     @property
     def mean_ar(self) -> float:
-        """Mean receivables balance over the window samples."""
+        """Mean receivables balance (billed and unbilled) over the window samples."""
         return self._ar_sum / self._ar_samples if self._ar_samples else 0.0
 
 
@@ -187,6 +188,7 @@ def compute_kpis(model: OmniModel) -> dict[str, Any]:
         "throughput_orders_per_day": n["delivered"] / days,
         "cart_abandonment_rate": _ratio(n["carts_abandoned"], n["carts"]),
         "call_abandonment_rate": _ratio(cc["abandoned"], cc["arrivals"]) if cc else float("nan"),
+        "call_service_level": cc["service_level"] if cc else float("nan"),
         "order_accuracy": _ratio(n["orders_accurate"], n["orders_closed"]),
         "perfect_order_rate": _ratio(n["orders_perfect"], n["orders_closed"]),
         "oversell_rate": _ratio(n["oversells"], n["orders"]),

@@ -28,6 +28,7 @@ from sim.calendar import DemandProfile
 from sim.checks import scan_in_flight
 from sim.eventlog import EventLog
 from sim.inventory import Inventory
+from sim.journey import shop
 from sim.kpis import Ledger, compute_kpis
 from sim.links import Link
 from sim.resources import INFINITE, Station
@@ -125,6 +126,7 @@ class OmniModel(mesa.Model):
                 "intake": intake,
                 "intake_cum": cumulative([seg.order_intake[r] for r in intake]),
                 "channel_stream": self.streams.get(f"{name}.channel"),
+                "bounce_stream": self.streams.get(f"{name}.bounce"),
             }
             self.segment_runtime[name] = rt
             for _ in range(seg.existing_customers):
@@ -160,10 +162,34 @@ class OmniModel(mesa.Model):
         env = self.env
         gap = self.streams.get(f"arrivals.{segment}.{source}")
         advance = self.profile.advance
+        b2c = self.scenario.segments[segment].kind == "b2c"
         while True:
             t = advance(env.now, gap.exponential(1.0) / rate_per_hour)
             yield env.timeout(t - env.now)
-            Customer(self, segment, source)
+            if not b2c:
+                Customer(self, segment, source)
+                continue
+            cohort = self.in_window(t)
+            channel, lost = shop.landing(self, segment, cohort)
+            if lost is None:
+                Customer(self, segment, source, channel=channel)
+            else:  # left on the first page: a lead that never becomes a customer agent
+                self.count_lead(segment, source, cohort)
+                self.created += 1
+                self.terminal[f"lost:{lost}"] += 1
+                if channel is not None:
+                    case = self.next_case()
+                    self.eventlog.record(case, 0, segment, "visit", channel, t, t, "bounced")
+
+    def count_lead(self, segment: str, source: str, cohort: bool) -> None:
+        """A lead arrived: counted for its segment and source, and its acquisition cost."""
+        L = self.ledger
+        L.count("leads", cohort=cohort)
+        L.count(f"leads.{segment}", cohort=cohort)
+        L.count(f"leads.source.{source}", cohort=cohort)
+        if cohort:
+            L.cost("acquisition",
+                   self.scenario.segments[segment].cost_per_lead.get(source, 0.0))
 
     def _warmup_end(self) -> Generator[simpy.Event, Any, None]:
         if self.warmup > 0:

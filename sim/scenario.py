@@ -211,6 +211,11 @@ class CartBehaviour(Strict):
     repeat_add_to_cart: Prob = 0.5
     just_browsing: Prob
     unexpected_cost: Prob
+    extra_costs: Prob = 0.0
+    other_reasons: Prob = 0.0
+    slow_delivery: Prob = Field(0.0, description="leave probability per day the promised "
+                                "delivery is later than delivery_accepted")
+    delivery_accepted: Duration = 3 * 24.0
     forced_account: Prob
     per_extra_step: Prob
     slow_page_sensitivity: NonNeg

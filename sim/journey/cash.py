@@ -50,9 +50,11 @@ def collect(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
         o.invoiced = env.now
         yield from _paid(c, o)
         return
+    L.unbilled += o.value  # delivered, not yet invoiced: cash waits for the invoice
     yield from model.links["invoicing"].transfer(len(o.skus))
     yield from system(c, "billing", "invoice issued")
     o.invoiced = env.now
+    L.unbilled -= o.value
     L.invoice(o.value, credit=True)
     c.receivable += o.value
     L.observe("ship_to_invoice_days", (o.invoiced - o.delivered) / 24.0)

@@ -11,6 +11,12 @@ from sim.streams import cumulative
 
 if TYPE_CHECKING:
     from sim.customers import Customer
+    from sim.model import OmniModel
+
+
+#: contacts raised while the call centre is closed are made within this many hours of the
+#: next opening (A), not all at the opening minute
+CALL_BACK_SPREAD = 3.0
 
 
 class Order:
@@ -73,23 +79,23 @@ def system(c: Customer, name: str, activity: str) -> Generator[simpy.Event, Any,
     c.log(activity, name, t0, cost=spec.cost_per_transaction)
 
 
-def pick_channel(c: Customer, allowed: tuple[str, ...] | None = None) -> str | None:
-    """A channel from the segment's preferences among those open now (None if none is)."""
-    model = c.model
-    now = c.env.now
-    rt = c.rt
-    hit = rt.get("open_now") if allowed is None else None
+def pick_channel(model: OmniModel, rt: dict[str, Any], preference: dict[str, float]
+                 ) -> str | None:
+    """A channel from the segment's ``preference`` among those open now (None if none is).
+
+    ``rt`` is the segment's runtime record; the open set is cached until the next opening or
+    closing of any of its channels."""
+    now = model.env.now
+    hit = rt.get("open_now")
     if hit is not None and hit[0] <= now < hit[1]:
         names, cum = hit[2], hit[3]
     else:
         stations = model.stations
-        names = tuple(ch for ch in rt["channels"] if (allowed is None or ch in allowed)
-                      and stations[ch].is_open(now))
-        weights = [c.seg.channels[ch] for ch in names]
+        names = tuple(ch for ch in rt["channels"] if stations[ch].is_open(now))
+        weights = [preference[ch] for ch in names]
         cum = cumulative(weights) if sum(weights) > 0 else None
-        if allowed is None:  # valid until the next opening or closing of any channel
-            until = min(stations[ch]._open_state[1] for ch in rt["channels"])
-            rt["open_now"] = (now, until, names, cum)
+        until = min(stations[ch]._open_state[1] for ch in rt["channels"])
+        rt["open_now"] = (now, until, names, cum)
     if cum is None:
         return None
     return names[rt["channel_stream"].choice(cum)]
@@ -118,8 +124,9 @@ def contact(c: Customer, reason: str) -> Generator[simpy.Event, Any, bool]:
         return False
     st = model.stations["call_centre"]
     wait_open = st.hours.until_open(c.env.now, st.offset) if st.hours else 0.0
-    if wait_open > 0:
-        yield c.env.timeout(wait_open)
+    if wait_open > 0:  # raised while closed: the customer calls back during the next hours
+        later = CALL_BACK_SPREAD * model.streams.get("contact.call_back").random()
+        yield c.env.timeout(wait_open + later)
     patience = c.seg.patience.call.sample(model.streams.get(f"{c.segment}.patience.call"))
     work = cc.service_time.sample(model.streams.get("call_centre.handle"))
     served, wait = yield from st.serve(work, patience)

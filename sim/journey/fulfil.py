@@ -24,6 +24,7 @@ from sim.journey.common import Order, contact, draw, system
 
 if TYPE_CHECKING:
     from sim.customers import Customer
+    from sim.scenario import Scenario
 
 
 PROMISE_BUFFER = 48.0  # hours added to the normal lead time when a date is promised (A)
@@ -42,15 +43,19 @@ def _supplier_part(c: Customer, name: str) -> Generator[simpy.Event, Any, None]:
     c.log("component received", name, t0)
 
 
-def _nominal_lead(c: Customer, o: Order) -> float:
-    """The delivery date promised at order time: the normal time of each step."""
-    sc = c.model.scenario
+def promised_lead(sc: Scenario, configured: bool = False, install: bool = False) -> float:
+    """Hours to the delivery date promised at order time: the normal time of each step plus
+    a buffer. Shown to shoppers at checkout, too."""
     lead = sc.warehouse.pick_time.mean + sc.partners.carrier.transit.mean + PROMISE_BUFFER
-    if o.configured and sc.partners.suppliers:
+    if configured and sc.partners.suppliers:
         lead += max(s.lead_time.mean for s in sc.partners.suppliers.values())
-    if o.install and sc.partners.installers is not None:
+    if install and sc.partners.installers is not None:
         lead += sc.partners.installers.booking_lead_time.mean
     return lead
+
+
+def _nominal_lead(c: Customer, o: Order) -> float:
+    return promised_lead(c.model.scenario, o.configured, o.install)
 
 
 def _status_self_service(c: Customer) -> float:

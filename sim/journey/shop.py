@@ -8,7 +8,14 @@ every reason but one is a mechanism a maturity phase can change (CALIBRATION C2,
   (``crm.context_survives_switch``),
 - ``price_mismatch``: the switching shopper sees another price because a price change is
   still on its way between price masters (``data_masters.price`` > 1, ``master_sync``),
-- ``unexpected_cost``: shipping and fees appear only at the end (``costs_shown_upfront``),
+- ``extra_costs``: shipping and fees are too high for the shopper: pricing, not process, so
+  it bites at every maturity (C3 "extra costs too high"),
+- ``other_reasons``: distrust, returns policy, too few payment methods (C3): real reasons
+  the model has no mechanism for, so a fixed share like ``just_browsing``,
+- ``unexpected_cost``: shipping and fees appear only at the end (``costs_shown_upfront``;
+  C3 "total cost not shown up-front"),
+- ``slow_delivery``: the promised delivery date (pick, transit and buffer) is later than the
+  shopper accepts (C3 "delivery too slow"),
 - ``forced_account``: a shopper without an account is made to create one,
 - ``long_checkout``: every checkout step beyond the first can lose the shopper,
 - ``slow_pages``: a checkout page slower than 3 s can lose the shopper (W4),
@@ -27,43 +34,81 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from sim.journey.common import Order, draw, pick_channel, system
+from sim.journey.fulfil import promised_lead
 
 if TYPE_CHECKING:
     from sim.customers import Customer
+    from sim.model import OmniModel
 
 #: every reason a cart can be abandoned for, in the order they are checked
-CART_REASONS = ("just_browsing", "context_lost", "price_mismatch", "unexpected_cost",
-                "forced_account", "long_checkout", "slow_pages", "stock_out_at_checkout",
-                "payment_failed")
+CART_REASONS = ("just_browsing", "other_reasons", "context_lost", "price_mismatch",
+                "extra_costs", "unexpected_cost", "slow_delivery", "forced_account",
+                "long_checkout", "slow_pages", "stock_out_at_checkout", "payment_failed")
 SLOW_PAGE = 3.0 / 3600  # 3 s (CALIBRATION W4)
 REF_PAGE = 1.0 / 3600  # 1 s: pages at or under this speed lose nobody
 
 
-def first_purchase(c: Customer) -> Generator[simpy.Event, Any, Order]:
-    """From the first visit to a placed order (or :class:`~sim.customers.Lost`)."""
-    return (yield from _visit(c))
+def landing(model: OmniModel, segment: str, cohort: bool) -> tuple[str | None, str | None]:
+    """The first instant of a visit: which channel, and whether the first page loses it.
+
+    Returns ``(channel, lost_step)``: ``lost_step`` is ``"closed"`` (no channel open),
+    ``"slow_pages"`` (the visitor bounced on a slow page, W4/W5) or None (the visit goes on).
+    Nothing here takes simulated time, so a visitor who leaves at once never needs to
+    become a customer agent (see :meth:`OmniModel._arrivals`).
+    """
+    rt = model.segment_runtime[segment]
+    seg = model.scenario.segments[segment]
+    ch_name = pick_channel(model, rt, seg.channels)
+    if ch_name is None:
+        return None, "closed"
+    L = model.ledger
+    L.count("visits", cohort=cohort)
+    L.count(f"visits.{ch_name}", cohort=cohort)
+    ch = model.scenario.channels[ch_name]
+    if not ch.staffed and ch.page_load is not None:
+        cart = seg.cart
+        assert cart is not None
+        load = ch.page_load.sample(model.streams.get(f"{ch_name}.page_load"))
+        stay = min(1.0, (load / REF_PAGE) ** (-cart.slow_page_sensitivity))
+        if rt["bounce_stream"].random() >= stay:
+            return ch_name, "slow_pages"
+    return ch_name, None
+
+
+def land(c: Customer) -> str:
+    """:func:`landing` for a customer agent (a returning or referred customer)."""
+    from sim.customers import Lost
+
+    channel, lost = landing(c.model, c.segment, c.cohort)
+    if lost is not None:
+        if channel is not None:
+            c.log("visit", channel, c.env.now, "bounced")
+        raise Lost(lost)
+    assert channel is not None
+    return channel
+
+
+def first_purchase(c: Customer, channel: str | None) -> Generator[simpy.Event, Any, Order]:
+    """From the first visit to a placed order (or :class:`~sim.customers.Lost`);
+    ``channel`` is where the visitor already landed (None: land now)."""
+    return (yield from _visit(c, channel if channel is not None else land(c)))
 
 
 def repeat_purchase(c: Customer) -> Generator[simpy.Event, Any, Order]:
     """A returning customer shops again (same mechanisms, account already made)."""
     c.has_account = True
-    return (yield from _visit(c))
+    return (yield from _visit(c, land(c)))
 
 
-def _visit(c: Customer) -> Generator[simpy.Event, Any, Order]:
+def _visit(c: Customer, ch_name: str) -> Generator[simpy.Event, Any, Order]:
     from sim.customers import Lost
 
     model = c.model
     sc = model.scenario
     L = model.ledger
-    ch_name = pick_channel(c)
-    if ch_name is None:
-        raise Lost("closed")
     ch = sc.channels[ch_name]
     st = model.stations[ch_name]
     t0 = c.env.now
-    L.count("visits", cohort=c.cohort)
-    L.count(f"visits.{ch_name}", cohort=c.cohort)
     cart = c.seg.cart
     assert cart is not None
     if ch.staffed:
@@ -76,12 +121,6 @@ def _visit(c: Customer) -> Generator[simpy.Event, Any, Order]:
         if not served:
             raise Lost("queue")
     else:
-        load = ch.page_load.sample(model.streams.get(f"{ch_name}.page_load")) if ch.page_load \
-            else REF_PAGE
-        stay = min(1.0, (load / REF_PAGE) ** (-cart.slow_page_sensitivity))
-        if draw(c, "bounce") >= stay:
-            c.log("visit", ch_name, t0, "bounced")
-            raise Lost("slow_pages")
         work = ch.service_time.sample(model.streams.get(f"{ch_name}.service"))
         yield from st.serve(work)
         L.cost("transactions", ch.cost_per_interaction)
@@ -120,6 +159,8 @@ def _checkout(c: Customer, ch_name: str, sku: int) -> Generator[simpy.Event, Any
 
     if draw(c, "cart.browsing") < cart.just_browsing:
         raise abandon("just_browsing")
+    if draw(c, "cart.other") < cart.other_reasons:
+        raise abandon("other_reasons")
     if draw(c, "cart.switch") < cart.multichannel_share:
         other = [x for x in c.rt["channels"] if x != ch_name and not sc.channels[x].staffed]
         if other:
@@ -130,8 +171,13 @@ def _checkout(c: Customer, ch_name: str, sku: int) -> Generator[simpy.Event, Any
                 raise abandon("context_lost")
             if model.price_mismatch(sku) and draw(c, "cart.price") < cart.price_mismatch_leave:
                 raise abandon("price_mismatch")
+    if draw(c, "cart.extra_costs") < cart.extra_costs:
+        raise abandon("extra_costs")
     if not sc.checkout.costs_shown_upfront and draw(c, "cart.cost") < cart.unexpected_cost:
         raise abandon("unexpected_cost")
+    late_days = (promised_lead(sc) - cart.delivery_accepted) / 24.0
+    if late_days > 0 and draw(c, "cart.delivery") < min(1.0, cart.slow_delivery * late_days):
+        raise abandon("slow_delivery")
     if sc.checkout.forced_account_creation and not c.has_account:
         if draw(c, "cart.account") < cart.forced_account:
             raise abandon("forced_account")
