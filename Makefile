@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test fast lint clean
+.PHONY: demo test fast lint bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
@@ -17,10 +17,26 @@ $(STAMP): setup.cfg pyproject.toml
 ## confidence intervals and paired differences, tidy CSV/Parquet and a slide figure in results/)
 demo: $(STAMP)
 	$(BIN)/omnisim compare --ladder total-commerce --out results
+	$(BIN)/omnisim plot results/compare-total-commerce/seed-1
+	$(BIN)/omnisim report results/compare-total-commerce/seed-1
+
+## browser: Debian's headless Chromium and its driver, for the workshop's end-to-end test;
+## installed with apt-get when /usr/bin/chromium is missing (as root, or with sudo)
+.PHONY: browser
+browser:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO=sudo; \
+	else echo "make browser: /usr/bin/chromium is missing and installing it needs root or" \
+	  "sudo; the workshop's browser test will be skipped (and fail under CI=true)" >&2; \
+	  exit 0; fi; \
+	echo "make browser: installing Debian's chromium and chromium-driver" >&2; \
+	$$SUDO apt-get update -qq && \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
 
 ## test: the whole suite, slow statistical validations included (what CI runs)
-test: $(STAMP)
-	$(BIN)/python -m ruff check sim analysis tests
+test: $(STAMP) browser
+	$(BIN)/python -m ruff check sim analysis tests benchmarks
 	$(BIN)/python -m pytest -n 2 -q
 
 ## fast: the suite without the slow validations
@@ -28,7 +44,14 @@ fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q -m "not slow"
 
 lint: $(STAMP)
-	$(BIN)/python -m ruff check sim analysis tests
+	$(BIN)/python -m ruff check sim analysis tests benchmarks
+
+## bench: performance benchmarks (not tests): tables on the terminal, JSON in results/benchmarks/
+bench: $(STAMP)
+	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/journey.py
+	$(BIN)/python benchmarks/scaling.py
+	$(BIN)/python benchmarks/parallel.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -4,6 +4,12 @@
 >>> run = load_run("results/baseline/seed-1")     # doctest: +SKIP
 >>> run.kpis["cart_abandonment_rate"], run.timeseries["queue.call_centre"].max()  # doctest: +SKIP
 
+Any folder (run, compare or sweep) in one call, as DataFrames:
+
+>>> from analysis import load
+>>> res = load("results/compare-total-commerce/seed-1")  # doctest: +SKIP
+>>> res.table.groupby("scenario")["cart_abandonment_rate"].mean()  # doctest: +SKIP
+
 Nothing in ``sim/`` imports this package (the CLI is the only bridge).
 """
 
@@ -15,11 +21,12 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.results import Results, load, load_runs  # noqa: E402
 from sim.eventlog import read_eventlog
 from sim.results import ResultsError
 from sim.results import load_run as _load_manifest
 
-__all__ = ["Run", "load_run", "ResultsError"]
+__all__ = ["Results", "Run", "ResultsError", "load", "load_run", "load_runs"]
 
 
 @dataclass

@@ -9,6 +9,7 @@ lose the customer, and every customer ends in exactly one terminal state:
 - ``churned``: bought and paid, would have bought again, but the experience drove it away,
 - ``cancelled``: its order was cancelled (backorder patience, credit hold),
 - ``written_off``: an invoice was never paid,
+- ``served``: a service request (``kind: service``) that left its route served,
 - ``in_flight``: still on a journey at the horizon.
 """
 
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import simpy
 
-from sim.journey import cash, fulfil, order, sales, shop
+from sim.journey import cash, fulfil, order, sales, service, shop
 
 if TYPE_CHECKING:
     from sim.model import OmniModel
@@ -71,6 +72,10 @@ class Customer(mesa.Agent):
                              if self.seg.credit_limit is not None else None)
         self._wake: simpy.Event | None = None
         self.done = False
+        # business objects for the event log (only if it keeps them): see log() and relate()
+        self._objects: bool = getattr(model.eventlog, "with_objects", False)
+        self._prospect = self.kind != "service"  # a lead until the first purchase is done
+        self._related: tuple[int, str, float] = (0, "", 0.0)
         if not existing:
             model.count_lead(segment, source, self.cohort)
         model.created += 1
@@ -91,10 +96,31 @@ class Customer(mesa.Agent):
         self.stage = stage
 
     def log(self, activity: str, resource: str, start: float, outcome: str = "ok",
-            cost: float = 0.0) -> None:
-        """One event-log row for the current case, ending now."""
+            cost: float = 0.0, objects: str = "") -> None:
+        """One event-log row for the current case, ending now.
+
+        If the event log keeps business objects, the row also names the lead (until the first
+        purchase is done), the case's quote or order (see :meth:`relate`) and ``objects``
+        (tokens as in :mod:`sim.eventlog`), with the value of the quote or order.
+        """
+        if not self._objects:
+            self.model.eventlog.record(self.case, self.unique_id, self.segment, activity,
+                                       resource, start, self.env.now, outcome, cost)
+            return
+        case, token, value = self._related
+        if case == self.case:
+            objects = f"{token} {objects}" if objects else token
+        else:
+            value = 0.0
+        if self.purchases == 0 and self._prospect:
+            objects = f"lead {objects}" if objects else "lead"
         self.model.eventlog.record(self.case, self.unique_id, self.segment, activity, resource,
-                                   start, self.env.now, outcome, cost)
+                                   start, self.env.now, outcome, cost, objects, value)
+
+    def relate(self, token: str, value: float) -> None:
+        """From now on, rows of the current case also touch its ``quote`` or ``order`` (an
+        object token of :mod:`sim.eventlog`), worth ``value``."""
+        self._related = (self.case, token, value)
 
     def penalise(self, penalty: float) -> None:
         """A bad experience lowers satisfaction multiplicatively (CALIBRATION I9)."""
@@ -133,6 +159,10 @@ class Customer(mesa.Agent):
                                    else sales.reorder(self))
             elif self.kind == "b2c":
                 ordr = yield from shop.first_purchase(self, channel)
+            elif self.kind == "service":
+                yield from service.request(self)
+                self.finish("served")
+                return
             else:
                 ordr = yield from sales.lead_to_order(self)
             while True:

@@ -5,7 +5,8 @@ row is only appended to one plain Python list per column. Every ``chunk_rows`` r
 are converted to Arrow arrays, written as one Parquet row group and cleared: memory stays flat
 however long the run is.
 
-Columns (in this order, see :data:`SCHEMA`):
+Columns (in this order, see :data:`SCHEMA`; a log made with ``objects=True``, as every run
+folder's is, adds the two columns of :data:`SCHEMA_OBJECTS`):
 
 ============  ====================  =====================================================
 column        Arrow type            meaning
@@ -19,7 +20,16 @@ start         float64               simulated hours since the scenario start
 end           float64               simulated hours since the scenario start
 outcome       dictionary<string>    e.g. "ok", "abandoned", "error", "lost"
 cost          float64               cost in the scenario currency
+objects       dictionary<string>    business objects the activity touches besides the
+                                    customer, space-separated tokens (see below)
+value         float64               value of the case's quote or order (0 before it exists)
 ============  ====================  =====================================================
+
+Object tokens name objects relative to the row's case (one case holds at most one quote and
+one order): ``lead`` (the prospect's first journey), ``quote``, ``order``, ``lines:N`` (the
+order's N lines), ``po:S`` and ``part:S`` (the purchase order to supplier S and the bundle part
+it buys), ``delivery`` (one shipment, hand-over or pick-up; each row is a new one),
+``invoice`` and ``payment``. :mod:`sim.export` turns them into OCEL object ids.
 
 Values are not checked per row (that would slow the hot loop); a value of the wrong type makes
 the next flush raise (``pyarrow.ArrowInvalid`` or ``TypeError``).
@@ -53,6 +63,11 @@ SCHEMA: pa.Schema = pa.schema(
     ]
 )
 
+#: Arrow schema of a log that also records business objects (``EventLog(..., objects=True)``).
+SCHEMA_OBJECTS: pa.Schema = SCHEMA.append(pa.field("objects", _DICT_STRING)).append(
+    pa.field("value", pa.float64())
+)
+
 #: Parquet compression codec of the event log.
 COMPRESSION = "zstd"
 
@@ -66,7 +81,9 @@ class EventLog:
     """Buffered writer of the activity log, one Parquet row group per ``chunk_rows`` rows.
 
     With ``path=None`` rows and activity counts are counted but nothing is kept or written
-    (for fast replications). Use as a context manager, or call :meth:`close` when done.
+    (for fast replications). With ``objects=True`` the ``objects`` and ``value`` columns are
+    written too (:data:`SCHEMA_OBJECTS`); callers check :attr:`with_objects` before building
+    object tokens. Use as a context manager, or call :meth:`close` when done.
 
     Example:
         >>> with EventLog(None) as log:
@@ -75,12 +92,14 @@ class EventLog:
         1
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None, chunk_rows: int = 65_536) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None, chunk_rows: int = 65_536,
+                 objects: bool = False) -> None:
         """Prepare the log; the Parquet file is created on the first flush or on close.
 
         Args:
             path: Parquet file to write (its folder must exist), or None to write nothing.
             chunk_rows: Rows buffered before they are written as one row group (>= 1).
+            objects: Also write the ``objects`` and ``value`` columns (ignored without a path).
 
         Raises:
             ValueError: If ``chunk_rows`` is smaller than 1.
@@ -105,6 +124,11 @@ class EventLog:
         self._end: list[float] = []
         self._outcome: list[str] = []
         self._cost: list[float] = []
+        self._objects: list[str] | None = None
+        self._value: list[float] = []
+        if objects and self._path is not None:
+            self._objects = []
+            self.record = self._record_objects  # type: ignore[method-assign]
         if self._path is None:
             # Shadow the method on the instance (no per-row branch); close() does the same.
             self.record = self._count_only  # type: ignore[method-assign]
@@ -113,6 +137,16 @@ class EventLog:
     def path(self) -> Path | None:
         """The Parquet file written, or None if nothing is written."""
         return self._path
+
+    @property
+    def with_objects(self) -> bool:
+        """True if rows keep their object tokens and value (the file has :data:`SCHEMA_OBJECTS`)."""
+        return self._objects is not None
+
+    @property
+    def schema(self) -> pa.Schema:
+        """Arrow schema of the file written."""
+        return SCHEMA if self._objects is None else SCHEMA_OBJECTS
 
     @property
     def rows(self) -> int:
@@ -140,6 +174,8 @@ class EventLog:
         end: float,
         outcome: str,
         cost: float = 0.0,
+        objects: str = "",
+        value: float = 0.0,
     ) -> None:
         """Append one activity row (hot loop: list appends only).
 
@@ -153,10 +189,43 @@ class EventLog:
             end: End, in simulated hours since the scenario start.
             outcome: Outcome, e.g. "ok", "abandoned", "error", "lost".
             cost: Cost in the scenario currency.
+            objects: Object tokens (see the module docstring); kept only if
+                :attr:`with_objects`.
+            value: Value of the case's quote or order; kept only if :attr:`with_objects`.
 
         Raises:
             RuntimeError: If the log is closed.
         """
+        self._case.append(case)
+        self._customer.append(customer)
+        self._segment.append(segment)
+        self._activity.append(activity)
+        self._resource.append(resource)
+        self._start.append(start)
+        self._end.append(end)
+        self._outcome.append(outcome)
+        self._cost.append(cost)
+        if len(self._case) >= self._chunk_rows:
+            self._flush()
+
+    def _record_objects(
+        self,
+        case: int,
+        customer: int,
+        segment: str,
+        activity: str,
+        resource: str,
+        start: float,
+        end: float,
+        outcome: str,
+        cost: float = 0.0,
+        objects: str = "",
+        value: float = 0.0,
+    ) -> None:
+        """``record`` when ``objects=True``: the row with its object tokens and value."""
+        assert self._objects is not None
+        self._objects.append(objects)
+        self._value.append(value)
         self._case.append(case)
         self._customer.append(customer)
         self._segment.append(segment)
@@ -180,6 +249,8 @@ class EventLog:
         end: float,
         outcome: str,
         cost: float = 0.0,
+        objects: str = "",
+        value: float = 0.0,
     ) -> None:
         """``record`` when ``path`` is None: count the row and its activity, keep nothing."""
         self._written += 1
@@ -197,20 +268,22 @@ class EventLog:
             self._flush()
 
     def _flush(self) -> None:
-        table = pa.Table.from_arrays(
-            [
-                pa.array(self._case, type=pa.int64()),
-                pa.array(self._customer, type=pa.int64()),
-                _dict_array(self._segment),
-                _dict_array(self._activity),
-                _dict_array(self._resource),
-                pa.array(self._start, type=pa.float64()),
-                pa.array(self._end, type=pa.float64()),
-                _dict_array(self._outcome),
-                pa.array(self._cost, type=pa.float64()),
-            ],
-            schema=SCHEMA,
-        )
+        arrays = [
+            pa.array(self._case, type=pa.int64()),
+            pa.array(self._customer, type=pa.int64()),
+            _dict_array(self._segment),
+            _dict_array(self._activity),
+            _dict_array(self._resource),
+            pa.array(self._start, type=pa.float64()),
+            pa.array(self._end, type=pa.float64()),
+            _dict_array(self._outcome),
+            pa.array(self._cost, type=pa.float64()),
+        ]
+        if self._objects is not None:
+            arrays += [_dict_array(self._objects), pa.array(self._value, type=pa.float64())]
+            self._objects.clear()
+            self._value.clear()
+        table = pa.Table.from_arrays(arrays, schema=self.schema)
         self._writer_or_open().write_table(table, row_group_size=len(table))
         self._counts.update(self._activity)
         self._written += len(table)
@@ -229,7 +302,7 @@ class EventLog:
 
     def _writer_or_open(self) -> pq.ParquetWriter:
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self._path, SCHEMA, compression=COMPRESSION)
+            self._writer = pq.ParquetWriter(self._path, self.schema, compression=COMPRESSION)
         return self._writer
 
     def close(self) -> None:
@@ -269,7 +342,8 @@ def read_eventlog(path: str | os.PathLike[str]) -> pd.DataFrame:
         path: The Parquet file.
 
     Returns:
-        One row per activity, columns as in :data:`SCHEMA`: ``case`` and ``customer`` int64,
-        ``start``, ``end`` and ``cost`` float64, the string columns as pandas ``category``.
+        One row per activity, columns as in :data:`SCHEMA` (plus ``objects`` and ``value`` if
+        the log has them): ``case`` and ``customer`` int64, ``start``, ``end``, ``cost`` and
+        ``value`` float64, the string columns as pandas ``category``.
     """
     return pq.read_table(path).to_pandas()

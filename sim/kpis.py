@@ -83,6 +83,7 @@ class Ledger:
 
     def invoice(self, amount: float, credit: bool) -> None:
         """An invoice (``credit``: payable later, a receivable) or a card capture is issued."""
+        self.n_all["invoices"] += 1
         self.invoiced_all += amount
         self.ar += amount
         if self.active:
@@ -92,6 +93,7 @@ class Ledger:
 
     def pay(self, amount: float) -> None:
         """Cash received and applied."""
+        self.n_all["payments"] += 1
         self.paid_all += amount
         self.ar -= amount
         if self.active:
@@ -109,6 +111,11 @@ class Ledger:
         """An order was placed."""
         self.orders_open += 1
         self.orders_opened_all += 1
+
+    def count_all(self, key: str) -> None:
+        """Count ``key`` over the whole run, warm-up included (business objects such as
+        ``orders_received`` and ``purchase_orders``, recorded in the manifest's ``counts``)."""
+        self.n_all[key] += 1
 
     def close_order(self, how: str) -> None:
         """An order was ``delivered`` or ``cancelled``."""
@@ -229,12 +236,17 @@ def compute_kpis(model: OmniModel) -> dict[str, Any]:
         "revenue_by_source": {s: L.revenue_by_source.get(s, 0.0)
                               for s in ("ads", "organic", "trade_show", "referral")},
         "cost_breakdown": cost,
+        # activity counts of the window along lead to cash (the funnel figure): carts are B2C
+        # baskets, quotes B2B offers; each stage counts what happened in the window
+        "funnel": {"leads": n["leads"], "carts_and_quotes": n["carts"] + n["quotes"],
+                   "orders": n["orders"], "delivered": n["delivered"],
+                   "paid": n["orders_paid"]},
         "cart_abandonment_reasons": {
             reason: _ratio(n[f"cart_reason.{reason}"], n["carts"]) for reason in CART_REASONS},
         "utilisation": {name: s["utilisation"] for name, s in sorted(stats.items())},
     }
     for seg_name, seg in sc.segments.items():
-        if seg.kind == "b2c":
+        if seg.kind in ("b2c", "service"):  # the B2B sales funnel only
             continue
         base = f"funnel.{seg_name}"
         leads = n[f"leads.{seg_name}"]

@@ -41,7 +41,8 @@ class Station(simpy.Resource):
         super().__init__(env, capacity=capacity)
         self.name = name
         self.kind = kind
-        self.hours = hours
+        #: None means always open (24/7 is stored as None: the fast paths below test for it)
+        self.hours = None if hours is not None and hours.always else hours
         self.offset = offset
         self.cost_per_server_hour = cost_per_server_hour
         self.pause_when_closed = pause_when_closed
@@ -234,4 +235,5 @@ class Station(simpy.Resource):
             "throughput_per_hour": done / span,
             "service_level": self.answered_in_target / self.arrivals if self.arrivals else 0.0,
             "utilisation": self.utilisation(now),
+            "capacity": self.capacity if self.capacity < INFINITE else None,
         }

@@ -70,6 +70,7 @@ class Replication:
     wall_seconds: float
     timeseries: pd.DataFrame = field(repr=False)
     events: int = 0
+    counts: dict[str, int] = field(default_factory=dict)  # whole run: business objects
 
 
 def run_replication(loaded: Loaded, *, eventlog: EventLog | None = None,
@@ -88,6 +89,7 @@ def run_replication(loaded: Loaded, *, eventlog: EventLog | None = None,
         bottleneck=bn, bottleneck_utilisation=bn_util,
         wall_seconds=time.perf_counter() - t0, timeseries=model.timeseries(),
         events=model.eventlog.rows,
+        counts={**model.ledger.n_all, "orders_placed": model.ledger.orders_opened_all},
     )
 
 
@@ -97,7 +99,7 @@ def run_to_folder(loaded: Loaded, out: Path, label: str, *,
     cleanup_stale(out)
     sc = loaded.scenario
     with RunFolder(out, label, sc.seed, overwrite=True) as folder:
-        with EventLog(folder.tmp / "eventlog.parquet") as log:
+        with EventLog(folder.tmp / "eventlog.parquet", objects=True) as log:
             rep = run_replication(loaded, eventlog=log, progress=progress)
         folder.write_text("scenario.yaml", loaded.resolved_yaml())
         folder.write_json("kpis.json", rep.kpis)
@@ -110,6 +112,7 @@ def run_to_folder(loaded: Loaded, out: Path, label: str, *,
             "terminal_states": rep.terminal,
             "customers": sum(rep.terminal.values()),
             "events": rep.events,
+            "counts": dict(sorted(rep.counts.items())),
             "checks": rep.checks,
             "bottleneck": rep.bottleneck,
         })

@@ -78,13 +78,31 @@ DurationDist = Annotated[Any, BeforeValidator(_dist("duration"))]
 MoneyDist = Annotated[Any, BeforeValidator(_dist("money"))]
 NumberDist = Annotated[Any, BeforeValidator(_dist("number"))]
 Hours = Annotated[Any, BeforeValidator(_hours)]
-Prob = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-PosInt = Annotated[int, Field(ge=1, le=1_000_000)]
-NonNegInt = Annotated[int, Field(ge=0, le=1_000_000)]
-NonNeg = Annotated[float, Field(ge=0.0, le=1e9, allow_inf_nan=False)]
-Pos = Annotated[float, Field(gt=0.0, le=1e9, allow_inf_nan=False)]
 
-SegmentKind = Literal["b2c", "smb", "enterprise"]
+
+def _number(v: Any) -> Any:
+    """YAML reads ``yes``/``true`` as a boolean, which pydantic would take as 1: refuse it."""
+    if isinstance(v, bool):
+        raise ValueError(f"expected a number, got {str(v).lower()} (a boolean)")
+    return v
+
+
+def _flag(v: Any) -> Any:
+    """Only ``true`` or ``false`` for a switch (pydantic would take 1, 0 or "yes")."""
+    if not isinstance(v, bool):
+        raise ValueError(f"expected a boolean (true or false), got {v!r}")
+    return v
+
+
+Number = BeforeValidator(_number)
+Flag = Annotated[bool, BeforeValidator(_flag)]
+Prob = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False), Number]
+PosInt = Annotated[int, Field(ge=1, le=1_000_000), Number]
+NonNegInt = Annotated[int, Field(ge=0, le=1_000_000), Number]
+NonNeg = Annotated[float, Field(ge=0.0, le=1e9, allow_inf_nan=False), Number]
+Pos = Annotated[float, Field(gt=0.0, le=1e9, allow_inf_nan=False), Number]
+
+SegmentKind = Literal["b2c", "smb", "enterprise", "service"]
 LeadSource = Literal["ads", "organic", "trade_show", "referral"]
 ChannelName = Literal[
     "web", "app", "store", "call_centre", "chatbot", "inside_sales", "field_sales",
@@ -147,8 +165,9 @@ class RealtimeLink(_LinkBase):
 
     mode: Literal["realtime"]
     latency: DurationDist = Field(default_factory=lambda: parse_distribution("2 s", "duration"))
-    failure: float = Field(0.0, ge=0.0, lt=1.0, description="probability a call fails and is "
-                           "retried (< 1, or it would retry forever)")
+    failure: Annotated[float, Number] = Field(
+        0.0, ge=0.0, lt=1.0,
+        description="probability a call fails and is retried (< 1, or it would retry forever)")
     retry_after: Duration = 1 / 60
 
 
@@ -274,7 +293,37 @@ class AfterSale(Strict):
     wait_penalty: Prob
 
 
+class ServiceStep(Strict):
+    """One visit of a service request to a station: queue for a server, work, then go on.
+
+    The step is named by its station (a channel, system or team, ``warehouse`` or
+    ``installers``); ``next`` gives the probability of each station visited next, and the
+    rest of the probability leaves the company served (an open routing network).
+    """
+
+    work: DurationDist | None = Field(
+        None, description="work per visit (default: the station's own service_time, "
+                          "touch_time, latency, pick_time or install_time)")
+    patience: DurationDist | None = Field(
+        None, description="the request gives up if no server is free within this "
+                          "(reneging); default: it waits")
+    next: dict[str, Prob] = Field(
+        default_factory=dict, description="station -> probability of visiting it next; "
+                                          "the rest leaves (probabilities sum to <= 1)")
+
+    @field_validator("next")
+    @classmethod
+    def _at_most_one(cls, v: dict[str, float]) -> dict[str, float]:
+        if sum(v.values()) > 1.0 + 1e-9:
+            raise ValueError(f"probabilities sum to {sum(v.values()):g}; at most 1 allowed "
+                             "(the rest leaves)")
+        return v
+
+
 class Segment(Strict):
+    """Customers of one kind: ``b2c`` shoppers, ``smb`` and ``enterprise`` buyers, or
+    ``service`` requests (contacts routed through stations by ``service``, no order)."""
+
     kind: SegmentKind
     leads_per_day: NonNeg
     existing_customers: NonNegInt = 0
@@ -282,7 +331,7 @@ class Segment(Strict):
     cost_per_lead: dict[LeadSource, Money] = Field(default_factory=dict)
     channels: dict[ChannelName, NonNeg]
     order_intake: dict[IntakeRoute, NonNeg] = Field(default_factory=lambda: {"portal": 1.0})
-    order_value: MoneyDist
+    order_value: MoneyDist | None = Field(None, description="required unless kind: service")
     order_lines: NumberDist = Field(default_factory=lambda: parse_distribution(1, "number"))
     configured_share: Prob = 0.0
     installation_share: Prob = 0.0
@@ -290,9 +339,12 @@ class Segment(Strict):
     credit_limit: MoneyDist | None = None
     cart: CartBehaviour | None = None
     funnel: Funnel | None = None
-    patience: Patience
+    patience: Patience | None = Field(None, description="required unless kind: service")
     payment: PaymentBehaviour = Field(default_factory=PaymentBehaviour)
-    after_sale: AfterSale
+    after_sale: AfterSale | None = Field(None, description="required unless kind: service")
+    service: dict[str, ServiceStep] | None = Field(
+        None, description="kind service only: the route of a request, one step per station "
+                          "it may visit; it arrives at one of the segment's channels")
 
     @field_validator("lead_sources", "channels", "order_intake")
     @classmethod
@@ -301,6 +353,19 @@ class Segment(Strict):
 
     @model_validator(mode="after")
     def _by_kind(self) -> Segment:
+        if self.kind == "service":
+            if not self.service:
+                raise ValueError("a service segment needs a 'service' route (one step per "
+                                 "station)")
+            if self.existing_customers:
+                raise ValueError("a service segment has no existing_customers (every request "
+                                 "arrives)")
+            return self
+        if self.service is not None:
+            raise ValueError("only a segment of kind service has a 'service' route")
+        for block in ("order_value", "patience", "after_sale"):
+            if getattr(self, block) is None:
+                raise ValueError(f"a {self.kind} segment needs '{block}'")
         if self.kind == "b2c" and self.cart is None:
             raise ValueError("a b2c segment needs a 'cart' block")
         if self.kind != "b2c" and self.funnel is None:
@@ -311,7 +376,7 @@ class Segment(Strict):
 class Channel(Strict):
     """A sales or service channel; staffed channels queue, digital ones have page speed."""
 
-    staffed: bool
+    staffed: Flag
     staff: NonNegInt = 0
     hours: Hours = Field(default_factory=lambda: parse_hours("24/7"))
     service_time: DurationDist
@@ -399,9 +464,9 @@ class Warehouse(Strict):
     hours: Hours = Field(default_factory=lambda: parse_hours("Mon-Sat 06:00-22:00"))
     pick_time: DurationDist
     cost_per_picker_hour: Money = 0.0
-    bopis: bool = False
+    bopis: Flag = False
     bopis_share: Prob = 0.3
-    returns_to_store: bool = False
+    returns_to_store: Flag = False
 
 
 class Promotions(Strict):
@@ -418,8 +483,8 @@ class Loyalty(Strict):
 
 
 class Crm(Strict):
-    single_customer_view: bool = False
-    context_survives_switch: bool = False
+    single_customer_view: Flag = False
+    context_survives_switch: Flag = False
     lead_scoring_accuracy: Prob = 0.0
     recommendation_lift: NonNeg = 0.0
     promotions: Promotions | None = None
@@ -427,8 +492,8 @@ class Crm(Strict):
 
 
 class Checkout(Strict):
-    forced_account_creation: bool
-    costs_shown_upfront: bool
+    forced_account_creation: Flag
+    costs_shown_upfront: Flag
     order_status_self_service: Prob = 0.0
 
 
@@ -456,7 +521,7 @@ class Costs(Strict):
 class Scenario(Strict):
     """One company, validated and converted to hours and scenario currency."""
 
-    schema_version: Literal[1]
+    schema_version: Annotated[Literal[1], Number]
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     description: str = ""
     seed: NonNegInt = 1
@@ -509,11 +574,99 @@ class Scenario(Strict):
                      "customer_service"):
             if team not in self.teams:
                 raise ValueError(f"teams: missing '{team}'")
+        for seg_name, seg in self.segments.items():
+            if seg.service is not None:
+                _check_route(f"segments.{seg_name}", seg, self.station_names())
         return self
+
+    def station_names(self) -> list[str]:
+        """Every station the model builds: channels, systems, teams, warehouse, installers."""
+        names = [*self.channels, *self.systems, *self.teams, "warehouse"]
+        if self.partners.installers is not None:
+            names.append("installers")
+        return names
+
+
+def _check_route(where: str, seg: Segment, stations: list[str]) -> None:
+    """A service route names real stations, starts at every channel of the segment, and lets
+    every request leave eventually (from each step, some path reaches a step whose ``next``
+    probabilities sum to less than 1), so no request circulates for ever."""
+    route = seg.service or {}
+    for name, step in route.items():
+        if name not in stations:
+            raise ValueError(f"{where}.service.{name}: no station '{name}' (stations: "
+                             f"{', '.join(stations)})")
+        for nxt in step.next:
+            if nxt not in route:
+                raise ValueError(f"{where}.service.{name}.next: '{nxt}' has no step in "
+                                 f"{where}.service (steps: {', '.join(route)})")
+    for ch in seg.channels:
+        if ch not in route:
+            raise ValueError(f"{where}.service: channel '{ch}' has no step (requests arrive "
+                             f"at the segment's channels: {', '.join(seg.channels)})")
+    leaves = {n for n, st in route.items() if sum(st.next.values()) < 1.0 - 1e-9}
+    changed = True
+    while changed:  # grow the set of steps from which a request can leave
+        changed = False
+        for n, st in route.items():
+            if n not in leaves and any(p > 0 and m in leaves for m, p in st.next.items()):
+                leaves.add(n)
+                changed = True
+    trapped = [n for n in route if n not in leaves]
+    if trapped:
+        raise ValueError(f"{where}.service: a request at {', '.join(trapped)} can never "
+                         "leave (every path loops with probability 1)")
 
 
 # --------------------------------------------------------------------------- loading
+#: libyaml's safe loader when available (ten times faster), else PyYAML's; both build only
+#: plain data (no object construction from tags)
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SAFE_LOADER):  # type: ignore[valid-type, misc]
+    """The safe loader, refusing a key written twice in one mapping (plain YAML keeps the
+    last one silently, so a typo'd copy of a block would quietly win)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # '<<: *base' merges; keys written after it override on purpose
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:
+                continue  # an unhashable key: the base class reports it
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (each key may appear once in a mapping)",
+                    key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+#: parsed files by (path, mtime, size): a sweep or compare loads the same files many times
+_PARSED: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        st = path.stat()
+        key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    except OSError:
+        key = None
+    if key is not None and key in _PARSED:
+        return copy.deepcopy(_PARSED[key])
+    data = _parse_yaml(path)
+    if key is not None:
+        if len(_PARSED) > 64:
+            _PARSED.clear()
+        _PARSED[key] = copy.deepcopy(data)
+    return data
+
+
+def _parse_yaml(path: Path) -> dict[str, Any]:
     if not path.exists():
         raise ScenarioError(f"{path}: no such scenario file")
     if not path.is_file():
@@ -526,11 +679,11 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     try:
-        aliases = sum(isinstance(ev, yaml.AliasEvent) for ev in yaml.parse(text, yaml.SafeLoader))
+        aliases = sum(isinstance(ev, yaml.AliasEvent) for ev in yaml.parse(text, _SAFE_LOADER))
         if aliases > MAX_ALIASES:
             raise ScenarioError(f"{path}: {aliases} YAML aliases; at most {MAX_ALIASES} allowed "
                                 "(aliases can expand exponentially)")
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - safe (no tags)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -603,40 +756,58 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     return deep_merge(load_raw(parent_path, (*_chain, path)), data)
 
 
-_SET_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)*)=(.*)$", re.S)
+_SET_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])*"
+                     r"(?:\.[A-Za-z0-9_-]+(?:\[\d+\])*)*)=(.*)$", re.S)
+_SET_PART = re.compile(r"([A-Za-z0-9_-]+)|\[(\d+)\]")
 
 
 def apply_override(data: dict[str, Any], assignment: str) -> dict[str, Any]:
     """Apply one ``path.to.field=value`` override; the value is parsed as a YAML scalar/list.
 
+    ``[i]`` indexes a list (``calendar.hourly_profile[8]=1.4``, ``calendar.peaks[0].factor=2``).
     The path must already exist in the scenario (or name a field of its schema, which the
     validation then type-checks), so typos are caught; nothing is ever evaluated as code.
     """
     m = _SET_RE.match(assignment.strip())
     if not m:
-        raise ScenarioError(f"--set {assignment!r}: expected path.to.field=value")
+        raise ScenarioError(f"--set {assignment!r}: expected path.to.field=value "
+                            "(list items as path.to.list[0]=value)")
     dotted, text = m.groups()
     try:
-        value = yaml.safe_load(text) if text.strip() else ""
+        value = yaml.load(text, Loader=_UniqueKeyLoader) if text.strip() else ""  # noqa: S506
     except yaml.YAMLError:
         value = text
-    parts = dotted.split(".")
+    parts: list[str | int] = [int(i) if i else k for k, i in _SET_PART.findall(dotted)]
     node: Any = data
-    for i, key in enumerate(parts[:-1]):
-        if not isinstance(node, dict) or key not in node:
-            where = ".".join(parts[: i + 1])
-            have = ", ".join(map(str, node)) if isinstance(node, dict) else "nothing"
+    for n, key in enumerate(parts):
+        where = _set_path(parts[: n + 1])
+        last = n == len(parts) - 1
+        if isinstance(key, int):
+            if not isinstance(node, list):
+                raise ScenarioError(f"--set {dotted}: '{_set_path(parts[:n])}' is not a list")
+            if key >= len(node):
+                raise ScenarioError(f"--set {dotted}: index {key} is out of range "
+                                    f"('{_set_path(parts[:n])}' has {len(node)} items)")
+        elif not isinstance(node, dict):
+            raise ScenarioError(f"--set {dotted}: '{_set_path(parts[:n])}' is not a mapping")
+        elif not last and key not in node:
+            have = ", ".join(map(str, node)) or "nothing"
             raise ScenarioError(f"--set {dotted}: no field '{where}' in the scenario "
                                 f"(has: {have})")
-        node = node[key]
-    if not isinstance(node, dict):
-        raise ScenarioError(f"--set {dotted}: '{'.'.join(parts[:-1])}' is not a mapping")
-    old = node.get(parts[-1])
-    if isinstance(old, dict) and not isinstance(value, dict):
-        raise ScenarioError(f"--set {dotted}: is a block; set one of its fields "
-                            f"({', '.join(map(str, old))})")
-    node[parts[-1]] = value
+        if last:
+            old = node[key] if isinstance(key, int) else node.get(key)
+            if isinstance(old, dict) and not isinstance(value, dict):
+                raise ScenarioError(f"--set {dotted}: is a block; set one of its fields "
+                                    f"({', '.join(map(str, old))})")
+            node[key] = value
+        else:
+            node = node[key]
     return data
+
+
+def _set_path(parts: Sequence[str | int]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p)
+                   for i, p in enumerate(parts))
 
 
 _LINK_MODELS = {"manual": ManualLink, "batch": BatchLink, "realtime": RealtimeLink}
@@ -693,8 +864,8 @@ def _dict_value_model(tp: Any) -> Any:
 
 def _explain(exc: ValidationError, source: str) -> ScenarioError:
     err = exc.errors(include_url=False)[0]
-    loc = [str(x) for i, x in enumerate(err["loc"]) if not _is_link_tag(err["loc"], i)]
-    field = ".".join(loc) or "(top level)"
+    loc = [x for i, x in enumerate(err["loc"]) if not _is_link_tag(err["loc"], i)]
+    field = _set_path(loc) or "(top level)"  # list items as [i], as --set writes them
     etype = err["type"]
     msg = err["msg"].removeprefix("Value error, ")
     if etype == "extra_forbidden":

@@ -225,6 +225,7 @@ def test_stats_and_littles_law(env: simpy.Environment, log: Log) -> None:
         "little_lambda": 0.3,        # 3 customers in the 10-h window
         "little_W": 14.0 / 3,        # all of their time fell inside the window
         "service_level": 2.0 / 3,    # a and b answered at once, c after 2 h
+        "capacity": 2,
     }
     # Little's law, L = lambda W, holds exactly when the system is empty at both ends
     assert snap["mean_in_system"] == pytest.approx(

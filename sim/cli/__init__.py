@@ -248,3 +248,20 @@ def main(argv: list[str] | None = None) -> None:
 from sim.cli import compare as _compare  # noqa: E402  (registers the command on the group)
 
 cli.add_command(_compare.compare)
+from sim.cli import sweep as _sweep  # noqa: E402
+
+cli.add_command(_sweep.sweep)
+from sim.cli import plot as _plot  # noqa: E402
+
+cli.add_command(_plot.plot)
+cli.add_command(_plot.report)
+from sim.cli import selfcheck as _selfcheck  # noqa: E402
+
+cli.add_command(_selfcheck.selfcheck)
+from sim.cli import workshop as _workshop  # noqa: E402
+
+cli.add_command(_workshop.workshop)
+cli.add_command(_workshop.map_)
+from sim.cli import export as _export  # noqa: E402
+
+cli.add_command(_export.export)

@@ -5,6 +5,7 @@
 - :mod:`~sim.journey.order`: order entry, validation (price, stock, credit), ERP,
 - :mod:`~sim.journey.fulfil`: pick/pack, supplier POs for bundles, carrier, installation,
 - :mod:`~sim.journey.cash`: invoicing, payment, disputes, dunning, returns, contacts.
+- :mod:`~sim.journey.service`: service requests routed through stations (``kind: service``).
 
 Shared helpers live in :mod:`~sim.journey.common`.
 """

@@ -45,20 +45,20 @@ def collect(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
     c.set_stage("invoice")
     t0 = env.now
     if c.kind == "b2c":
-        yield from system(c, "payments", "card captured")
+        yield from system(c, "payments", "card captured", objects="invoice payment")
         L.invoice(o.value, credit=False)
         o.invoiced = env.now
         yield from _paid(c, o)
         return
     L.unbilled += o.value  # delivered, not yet invoiced: cash waits for the invoice
     yield from model.links["invoicing"].transfer(len(o.skus))
-    yield from system(c, "billing", "invoice issued")
+    yield from system(c, "billing", "invoice issued", objects="invoice")
     o.invoiced = env.now
     L.unbilled -= o.value
     L.invoice(o.value, credit=True)
     c.receivable += o.value
     L.observe("ship_to_invoice_days", (o.invoiced - o.delivered) / 24.0)
-    c.log("invoice", "billing", t0)
+    c.log("invoice", "billing", t0, objects="invoice")
     c.set_stage("payment")
     pay = c.seg.payment
     if o.errors_price or o.price_mismatch:
@@ -76,7 +76,8 @@ def collect(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
         yield env.timeout(sc.costs.dispute_handling_time.sample(
             model.streams.get("collections.dispute")))
         L.cost("rework", sc.costs.error_fix)
-        c.log("dispute resolved", "collections", t1, cost=sc.costs.error_fix)
+        c.log("dispute resolved", "collections", t1, cost=sc.costs.error_fix,
+              objects="invoice")
         yield from model.links["invoicing"].transfer(len(o.skus))
     due = env.now + pay.terms
     delay = pay.terms
@@ -91,19 +92,19 @@ def collect(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
         yield from model.stations["collections"].serve(
             team.touch_time.sample(model.streams.get("collections.touch")))
         L.count("dunning_calls")
-        c.log("dunning", "collections", env.now)
+        c.log("dunning", "collections", env.now, objects="invoice")
         delay -= pay.terms + sc.costs.dunning_after
     if delay > 0:
         yield env.timeout(delay)
     if late and env.now - due >= sc.costs.write_off_after - 1e-9:
         L.write_off(o.value)
         c.receivable -= o.value
-        c.log("written off", "collections", t0, "written_off")
+        c.log("written off", "collections", t0, "written_off", objects="invoice")
         raise Lost("payment", "written_off")
     t2 = env.now
     yield from model.links["cash_posting"].transfer()
     c.receivable -= o.value
-    c.log("cash applied", "cash_posting", t2)
+    c.log("cash applied", "cash_posting", t2, objects="invoice")
     yield from _paid(c, o)
 
 
@@ -112,7 +113,7 @@ def _paid(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
     L = model.ledger
     env = c.env
     if c.kind != "b2c":
-        yield from system(c, "payments", "payment received")
+        yield from system(c, "payments", "payment received", objects="payment invoice")
     L.pay(o.value)
     o.paid = env.now
     L.count("orders_paid")

@@ -66,8 +66,10 @@ def draw(c: Customer, name: str) -> float:
     return c.model.streams.get(f"{c.segment}.{name}").random()
 
 
-def system(c: Customer, name: str, activity: str) -> Generator[simpy.Event, Any, None]:
-    """One transaction on a back-office system (queue, latency, cost per transaction)."""
+def system(c: Customer, name: str, activity: str, objects: str = ""
+           ) -> Generator[simpy.Event, Any, None]:
+    """One transaction on a back-office system (queue, latency, cost per transaction);
+    ``objects`` are the event-log object tokens it touches (see :meth:`Customer.log`)."""
     model = c.model
     spec = model.scenario.systems.get(name)
     if spec is None:
@@ -76,7 +78,7 @@ def system(c: Customer, name: str, activity: str) -> Generator[simpy.Event, Any,
     t0 = c.env.now
     yield from st.serve(spec.latency.sample(model.streams.get(f"system.{name}.latency")))
     model.ledger.cost("systems", spec.cost_per_transaction)
-    c.log(activity, name, t0, cost=spec.cost_per_transaction)
+    c.log(activity, name, t0, cost=spec.cost_per_transaction, objects=objects)
 
 
 def pick_channel(model: OmniModel, rt: dict[str, Any], preference: dict[str, float]

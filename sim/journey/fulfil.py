@@ -35,12 +35,16 @@ def _supplier_part(c: Customer, name: str) -> Generator[simpy.Event, Any, None]:
     sup = model.scenario.partners.suppliers[name]
     t0 = c.env.now
     yield from model.links["supplier_po"].transfer()
+    model.ledger.count_all("purchase_orders")
+    ref = name.replace(" ", "_")
+    c.log("purchase order", "supplier_po", t0, objects=f"po:{ref} part:{ref}")
+    t1 = c.env.now
     stream = model.streams.get(f"supplier.{name}.lead_time")
     lead = sup.lead_time.sample(stream)
     if model.streams.get(f"supplier.{name}.availability").random() >= sup.availability:
         lead += sup.lead_time.sample(stream)  # not in stock at the supplier: made to order
     yield c.env.timeout(lead)
-    c.log("component received", name, t0)
+    c.log("component received", name, t1, objects=f"po:{ref} part:{ref}")
 
 
 def promised_lead(sc: Scenario, configured: bool = False, install: bool = False) -> float:
@@ -104,9 +108,9 @@ def fulfil(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
             L.count("orders_cancelled")
             L.close_order("cancelled")
             c.open_orders -= 1
-            c.log("backorder", "erp", t0, "cancelled")
+            c.log("backorder", "erp", t0, "cancelled", objects=f"lines:{len(o.skus)}")
             raise Lost("backorder", "cancelled")
-        c.log("backorder", "erp", t0, "filled")
+        c.log("backorder", "erp", t0, "filled", objects=f"lines:{len(o.skus)}")
     if o.configured and sc.partners.suppliers:
         parts = [env.process(_supplier_part(c, n)) for n in sc.partners.suppliers]
         yield simpy.AllOf(env, parts)
@@ -116,7 +120,8 @@ def fulfil(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
     yield from model.stations["warehouse"].serve(work)
     yield from system(c, "wms", "picked and packed")
     L.cost("logistics", sc.costs.pick_pack)
-    c.log("pick and pack", "warehouse", t1, cost=sc.costs.pick_pack)
+    c.log("pick and pack", "warehouse", t1, cost=sc.costs.pick_pack,
+          objects=f"lines:{len(o.skus)}")
     yield from _deliver(c, o)
     if o.errors_address or c.address_error:
         L.count("failed_deliveries")
@@ -149,13 +154,13 @@ def _deliver(c: Customer, o: Order, reship: bool = False) -> Generator[simpy.Eve
     t0 = env.now
     wh = sc.warehouse
     if o.route == "store" and not reship:
-        c.log("handover in store", "store", t0)
+        c.log("handover in store", "store", t0, objects="delivery")
         return
     if (not reship and c.kind == "b2c" and wh.bopis and "store" in sc.channels
             and draw(c, "bopis") < wh.bopis_share):
         yield from model.links["carrier_booking"].transfer()
         yield env.timeout(car.transit.sample(model.streams.get("carrier.transit")))
-        c.log("pickup in store", "store", t0)
+        c.log("pickup in store", "store", t0, objects="delivery")
         return
     yield from model.links["carrier_booking"].transfer()
     transit = car.transit.sample(model.streams.get("carrier.transit"))
@@ -166,7 +171,8 @@ def _deliver(c: Customer, o: Order, reship: bool = False) -> Generator[simpy.Eve
         env.process(_wismo(c, late))
     yield env.timeout(transit)
     model.ledger.cost("logistics", car.cost_per_parcel)
-    c.log("reshipment" if reship else "delivery", "carrier", t0, cost=car.cost_per_parcel)
+    c.log("reshipment" if reship else "delivery", "carrier", t0, cost=car.cost_per_parcel,
+          objects="delivery")
 
 
 def _install(c: Customer) -> Generator[simpy.Event, Any, None]:

@@ -76,7 +76,12 @@ def enter(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
     _split_errors(c, o, max(errs, 0))
     if errs > 0:
         L.count("keying_errors", errs)
-    c.log("order entry", route, t0, "error" if errs > 0 else "ok")
+    if c.kind != "b2c":  # a consumer's order was received at checkout
+        L.count_all("orders_received")
+        c.relate("order", o.value)
+    quoted = "quote " if o.quote_started >= 0 else ""
+    c.log("order entry", route, t0, "error" if errs > 0 else "ok",
+          objects=f"{quoted}lines:{n_lines}")
     yield from system(c, "oms", "order created")
     # -- validation ---------------------------------------------------------------------------
     inv = model.inventory

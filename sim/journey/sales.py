@@ -144,6 +144,7 @@ def quote(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
     c.set_stage("quote")
     t0 = c.env.now
     o.quote_started = t0
+    c.relate("quote", o.value)
     streams = model.streams
     work = q.touch_time.sample(streams.get("quote.touch"))
     if q.mode == "cpq" and "cpq" in sc.systems:

@@ -210,5 +210,7 @@ def _checkout(c: Customer, ch_name: str, sku: int) -> Generator[simpy.Event, Any
     o = Order(c.case, value, skus, ch_name)
     o.route = "portal"
     L.count("checkouts", cohort=c.cohort)
-    c.log("checkout", ch_name, t0)
+    L.count_all("orders_received")
+    c.relate("order", value)
+    c.log("checkout", ch_name, t0, objects=f"lines:{lines}")
     return o

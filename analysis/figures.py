@@ -1,0 +1,396 @@
+"""The figures of ``omnisim plot`` and ``omnisim report``, one function per kind.
+
+Each function takes a loaded :class:`~analysis.results.Results` and writes one file (``.png``
+or ``.svg``), drawing on a ``matplotlib.figure.Figure`` (never pyplot: no window, no global
+state). Which kinds fit which folder:
+
+========== ====================================================== ===================
+kind       what it shows                                          folders
+========== ====================================================== ===================
+kpi        KPIs vs scenario (compare) or vs parameter (sweep),    compare, sweep, run
+           means with 95% confidence bands
+funnel     lead-to-cash funnel per scenario (counts per stage)    run, compare, sweep
+ecdf       cycle-time distribution (lead to cash) per segment      run
+heatmap    utilisation of staffed resources over time (per day)   run
+cost       cost per order by bucket (staff, systems, ...)          run, compare, sweep
+tornado    sensitivity: KPI swing from each parameter's low to    sweep
+           high values
+queue      queue length over time at the bottleneck               run
+========== ====================================================== ===================
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.plots import LABELS, LADDER_KPIS, _format_axis, ladder_figure, short_labels
+from analysis.results import Results
+from analysis.stats import mean_ci, summarise
+
+KINDS = ("kpi", "funnel", "ecdf", "heatmap", "cost", "tornado", "queue")
+FITS = {"run": ("funnel", "ecdf", "heatmap", "queue", "cost"),
+        "compare": ("kpi", "funnel", "cost"),
+        "sweep": ("kpi", "tornado", "funnel", "cost")}
+SWEEP_KPIS = ["throughput_orders_per_day", "cart_abandonment_rate", "call_abandonment_rate",
+              "oversell_rate", "cost_per_order", "dso_days"]
+FUNNEL = [("leads", "Leads"), ("carts_and_quotes", "Carts + quotes"), ("orders", "Orders"),
+          ("delivered", "Delivered"), ("paid", "Paid")]
+COST_BUCKETS = ["staff", "systems", "transactions", "logistics", "rework", "partners",
+                "coop_funds", "marketing", "acquisition", "leakage", "bad_debt"]
+
+
+class NotApplicable(ValueError):
+    """The kind of figure does not fit this folder (one line, says which kinds do)."""
+
+
+@contextmanager
+def _figure(path: Path, width: float, height: float):
+    import seaborn as sns
+    from matplotlib.figure import Figure
+
+    with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=1.05):
+        fig = Figure(figsize=(width, height), layout="constrained")
+        yield fig
+        fig.savefig(path, format=path.suffix.lstrip(".").lower(), dpi=130)
+    fig.clear()
+
+
+_MORE_LABELS = {"call_abandonment_rate": "Call abandonment",
+                "call_service_level": "Calls answered in 20 s"}
+
+
+def _label(kpi: str) -> str:
+    return LABELS.get(kpi) or _MORE_LABELS.get(kpi) or kpi.replace("_", " ")
+
+
+def _short_params(params: str) -> str:
+    """``a.b.staff=3; c.d.interval=6 h`` -> ``staff=3, interval=6 h``."""
+    pairs = (p.strip().partition("=") for p in params.split(";"))
+    return ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, _, v in pairs)
+
+
+def _groups(res: Results) -> tuple[str, list[str]]:
+    """The column that tells scenarios/points apart, and its values in order."""
+    if res.kind == "sweep":
+        t = res.table
+        labels = t.drop_duplicates("point").sort_values("point")["params"].tolist()
+        return "params", labels
+    return "scenario", res.scenarios
+
+
+def kpi(res: Results, path: Path) -> Path:
+    """Compare: the slide figure; sweep: each KPI against the first parameter (the second,
+    if any, as hue) with 95% t-interval bands over replications; run: a KPI table."""
+    if res.kind == "compare":
+        summary = res.summary if res.summary is not None else summarise(res.tidy)
+        return ladder_figure(summary, LADDER_KPIS, path,
+                             f"{len(res.scenarios)} scenarios: means with 95% CI "
+                             f"({res.manifest.get('replications')} replications)")
+    if res.kind == "run":
+        raise NotApplicable("kpi needs a compare or sweep folder (one run has no intervals)")
+    t = res.table
+    params = res.parameters
+    x = params[0]
+    hue = params[1] if len(params) > 1 else None
+    kpis = [k for k in SWEEP_KPIS if k in t.columns]
+    lhs = res.manifest.get("design") == "lhs"
+    import seaborn as sns
+
+    ncols = 3
+    nrows = math.ceil(len(kpis) / ncols)
+    with _figure(path, 4.3 * ncols, 3.4 * nrows + 0.8) as fig:
+        axes = fig.subplots(nrows, ncols, squeeze=False)
+        keys = sorted(t[hue].unique(), key=lambda v: (isinstance(v, str), v)) if hue else [None]
+        colors = sns.color_palette("colorblind", len(keys))
+        xvals = np.sort(t[x].unique()) if pd.api.types.is_numeric_dtype(t[x]) else None
+        span = float(xvals[-1] - xvals[0]) if xvals is not None and len(xvals) > 1 else 1.0
+        # lines of equal values would hide each other: shift each hue a little along x
+        dodge = {h: (i - (len(keys) - 1) / 2) * 0.015 * span for i, h in enumerate(keys)}
+        for ax, k in zip(axes.flat, kpis, strict=False):
+            for color, h in zip(colors, keys, strict=True):
+                rows = t if h is None else t[t[hue] == h]
+                if lhs:
+                    ax.scatter(rows[x], rows[k], s=14, color=color, alpha=0.7,
+                               label=None if h is None else f"{h:g}" if isinstance(h, float)
+                               else str(h))
+                    continue
+                g = [(xv, mean_ci(grp[k].tolist())) for xv, grp in rows.groupby(x, sort=True)]
+                xs = np.array([v for v, _ in g], dtype=float) + dodge[h]
+                m = np.array([c[0] for _, c in g], dtype=float)
+                lo = np.array([c[1] for _, c in g], dtype=float)
+                hi = np.array([c[2] for _, c in g], dtype=float)
+                lab = None if h is None else (f"{h:g}" if isinstance(h, float) else str(h))
+                ax.plot(xs, m, "o-", color=color, label=lab)
+                ax.fill_between(xs, lo, hi, color=color, alpha=0.2, lw=0)
+            ax.set_title(_label(k), fontweight="bold")
+            ax.set_xlabel(x.split(".", 1)[-1])
+            if xvals is not None and len(xvals) <= 12:
+                ax.set_xticks(xvals)
+            _format_axis(ax, k, t[k].to_numpy(dtype=float))
+        for ax in axes.flat[len(kpis):]:
+            ax.set_visible(False)
+        if hue:
+            handles, labels = axes.flat[0].get_legend_handles_labels()
+            fig.legend(handles, labels, title=hue.split(".", 1)[-1], fontsize="small",
+                       loc="outside right upper")
+        n = res.manifest.get("replications")
+        fig.suptitle(f"{res.manifest.get('scenario')}: KPIs vs {x} "
+                     + ("(Latin hypercube points)" if lhs else
+                        f"(mean and 95% CI band over {n} replications)"),
+                     fontweight="bold")
+    return path
+
+
+def funnel(res: Results, path: Path) -> Path:
+    """Counts per lead-to-cash stage (means over replications), one bar group per scenario;
+    log scale, so every stage's drop reads as a ratio."""
+    col, names = _groups(res)
+    t = res.table
+    cols = [f"funnel.{k}" for k, _ in FUNNEL]
+    if not set(cols) <= set(t.columns):
+        raise NotApplicable("this folder has no funnel counts (made by an older omnisim)")
+    if len(names) > 12:
+        raise NotApplicable(f"funnel: {len(names)} scenarios/points; at most 12 fit a figure")
+    import seaborn as sns
+
+    means = t.groupby(col, sort=False)[cols].mean().reindex(names)
+    with _figure(path, min(8.0 + 0.6 * len(names), 13.0), 4.8) as fig:
+        ax = fig.subplots()
+        colors = sns.color_palette("colorblind", len(names))
+        width = 0.8 / len(names)
+        labels = short_labels(names) if col == "scenario" else [_short_params(n) for n in names]
+        for i, (name, color) in enumerate(zip(labels, colors, strict=True)):
+            vals = means.iloc[i].to_numpy(dtype=float)
+            xs = np.arange(len(FUNNEL)) + (i - (len(names) - 1) / 2) * width
+            ax.bar(xs, vals, width=width * 0.95, color=color, label=name)
+            if len(names) <= 3:
+                for xv, v in zip(xs, vals, strict=True):
+                    ax.text(xv, v, f"{v:,.0f}", ha="center", va="bottom", fontsize="x-small")
+        ax.set_yscale("log")
+        ax.set_xticks(range(len(FUNNEL)), [lab for _, lab in FUNNEL])
+        ax.set_ylabel("count in the statistics window (log scale)")
+        if len(names) > 1:
+            ax.legend(fontsize="small", ncols=2 if len(names) > 4 else 1)
+        fig.suptitle("Lead-to-cash funnel" + (f": {names[0]}" if len(names) == 1 else ""),
+                     fontweight="bold")
+    return path
+
+
+def _run_only(res: Results, kind: str) -> None:
+    if res.kind != "run":
+        raise NotApplicable(f"{kind} needs a run folder (made by 'omnisim run'), "
+                            f"this is a {res.kind} folder")
+
+
+def cycle_times(res: Results) -> pd.DataFrame:
+    """Lead-to-cash days of the cases paid in the run (first event to cash), with segment."""
+    log = res.eventlog()
+    cash = log[log["activity"].isin(["card captured", "payment received"])]
+    first = log.groupby("case")["start"].min()
+    paid = cash.groupby("case").agg(end=("end", "max"), segment=("segment", "first"))
+    paid["days"] = (paid["end"] - first.reindex(paid.index)) / 24.0
+    warm = float(res.manifest.get("warmup_days") or 0.0) * 24.0
+    return paid[paid["end"] >= warm].reset_index()
+
+
+def ecdf(res: Results, path: Path) -> Path:
+    """Empirical CDF of lead-to-cash days per segment (cases paid after the warm-up)."""
+    _run_only(res, "ecdf")
+    ct = cycle_times(res)
+    if ct.empty:
+        raise NotApplicable("ecdf: no paid cases after the warm-up in this run")
+    import seaborn as sns
+
+    with _figure(path, 7.5, 4.6) as fig:
+        ax = fig.subplots()
+        order = sorted(ct["segment"].unique())
+        sns.ecdfplot(data=ct, x="days", hue="segment", hue_order=order, ax=ax,
+                     palette="colorblind")
+        ax.set_xscale("symlog", linthresh=1.0)
+        ax.set_xlabel("lead to cash (days, log scale beyond 1)")
+        ax.set_ylabel("share of paid cases")
+        for seg in order:
+            q = ct.loc[ct["segment"] == seg, "days"].quantile([0.5, 0.9])
+            ax.plot([], [], " ", label=f"{seg}: median {q[0.5]:.1f} d, p90 {q[0.9]:.1f} d")
+        ax.legend(fontsize="small", loc="lower right")
+        fig.suptitle(f"Cycle time, lead to cash: {res.manifest.get('scenario')}",
+                     fontweight="bold")
+    return path
+
+
+def heatmap(res: Results, path: Path) -> Path:
+    """Daily utilisation (busy servers / servers) of every finite-capacity resource."""
+    _run_only(res, "heatmap")
+    ts = res.timeseries
+    assert ts is not None
+    caps = {n: s.get("capacity") for n, s in res.stations.items()}
+    names = [n for n, c in caps.items() if c and f"busy.{n}" in ts.columns]
+    if not names:
+        raise NotApplicable("heatmap: no finite-capacity resources in this run")
+    day = (ts["time_h"] // 24).astype(int)
+    util = pd.DataFrame({n: ts[f"busy.{n}"] / caps[n] for n in names}).groupby(day.values).mean()
+    util = util.T  # resources as rows, days as columns
+    util = util.loc[util.mean(axis=1).sort_values(ascending=False).index]
+    import seaborn as sns
+
+    with _figure(path, min(4 + 0.14 * util.shape[1], 16), 1.2 + 0.38 * len(names)) as fig:
+        ax = fig.subplots()
+        sns.heatmap(util, ax=ax, vmin=0, vmax=1, cmap="rocket_r",
+                    cbar_kws={"label": "utilisation (sampled)"})
+        ax.set_xlabel("day")
+        ax.set_ylabel("")
+        fig.suptitle(f"Utilisation over time: {res.manifest.get('scenario')} "
+                     f"(samples every {_sample(ts)})", fontweight="bold")
+    return path
+
+
+def _sample(ts: pd.DataFrame) -> str:
+    if len(ts) < 2:
+        return "-"
+    dt = float(ts["time_h"].iloc[1] - ts["time_h"].iloc[0])
+    return f"{dt:g} h"
+
+
+def cost(res: Results, path: Path) -> Path:
+    """Cost per order by bucket (stacked), per scenario or point."""
+    col, names = _groups(res)
+    t = res.table
+    cols = [f"cost_breakdown.{b}" for b in COST_BUCKETS if f"cost_breakdown.{b}" in t.columns]
+    if not cols or "orders" not in t.columns:
+        raise NotApplicable("cost: this folder has no cost breakdown")
+    if len(names) > 30:
+        raise NotApplicable(f"cost: {len(names)} scenarios/points; at most 30 fit a figure")
+    per = t[cols].div(t["orders"].where(t["orders"] > 0), axis=0)
+    per[col] = t[col]
+    means = per.groupby(col, sort=False)[cols].mean().reindex(names)
+    means.columns = [c.split(".", 1)[1] for c in cols]
+    means = means.loc[:, means.fillna(0).sum() > 0]
+    import seaborn as sns
+
+    labels = short_labels(names) if col == "scenario" else [_short_params(n) for n in names]
+    with _figure(path, max(8.0, 2.5 + 0.9 * len(names)), 5.2) as fig:
+        ax = fig.subplots()
+        colors = sns.color_palette("tab20", means.shape[1])
+        bottom = np.zeros(len(names))
+        for color, bucket in zip(colors, means.columns, strict=True):
+            vals = means[bucket].fillna(0).to_numpy()
+            ax.bar(range(len(names)), vals, bottom=bottom, color=color, label=bucket)
+            bottom += vals
+        for i, v in enumerate(bottom):
+            ax.text(i, v, f"{v:,.0f}", ha="center", va="bottom", fontsize="small")
+        ax.set_xticks(range(len(names)), labels, rotation=30 if len(names) > 4 else 0,
+                      ha="right" if len(names) > 4 else "center")
+        ax.set_ylabel(f"cost per order ({_currency(res)})")
+        ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        fig.suptitle("Cost per order by bucket (mean over replications)", fontweight="bold")
+    return path
+
+
+def _currency(res: Results) -> str:
+    """The currency of the scenario file kept in the folder (USD if none is there)."""
+    import yaml
+
+    for f in sorted(res.folder.glob("scenario*.yaml")):
+        try:
+            data = yaml.safe_load(f.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(data, dict) and data.get("currency"):
+            return str(data["currency"])
+    return "USD"
+
+
+def tornado(res: Results, path: Path, target: str = "cost_per_order") -> Path:
+    """For each varied parameter: the KPI's mean at the parameter's lowest and highest value
+    (averaged over everything else), as a bar from low to high, widest swing on top."""
+    if res.kind != "sweep":
+        raise NotApplicable(f"tornado needs a sweep folder, this is a {res.kind} folder")
+    t = res.table
+    rows = []
+    for p in res.parameters:
+        vals = t[p]
+        if not pd.api.types.is_numeric_dtype(vals):
+            levels = sorted(vals.unique(), key=str)
+        else:
+            q = vals.quantile([0.25, 0.75]) if res.manifest.get("design") == "lhs" else None
+            levels = [vals.min(), vals.max()] if q is None else [q[0.25], q[0.75]]
+        if res.manifest.get("design") == "lhs" and pd.api.types.is_numeric_dtype(vals):
+            lo_v = t.loc[vals <= levels[0], target].mean()
+            hi_v = t.loc[vals >= levels[-1], target].mean()
+            lo_l, hi_l = f"lowest quarter (<= {levels[0]:g})", f"highest (>= {levels[-1]:g})"
+        else:
+            lo_v = t.loc[vals == levels[0], target].mean()
+            hi_v = t.loc[vals == levels[-1], target].mean()
+            lo_l, hi_l = f"{levels[0]:g}" if isinstance(levels[0], float) else str(levels[0]), \
+                f"{levels[-1]:g}" if isinstance(levels[-1], float) else str(levels[-1])
+        rows.append((p, lo_v, hi_v, lo_l, hi_l))
+    rows.sort(key=lambda r: abs(r[2] - r[1]))
+    base = float(t[target].mean())
+    with _figure(path, 8.5, 1.6 + 0.7 * len(rows)) as fig:
+        ax = fig.subplots()
+        for i, (_p, lo_v, hi_v, lo_l, hi_l) in enumerate(rows):
+            ax.barh(i, hi_v - base, left=base, color="#d55e00", height=0.6)
+            ax.barh(i, lo_v - base, left=base, color="#0072b2", height=0.6)
+            if abs(hi_v - lo_v) <= 1e-12 * max(abs(base), 1.0):
+                ax.text(base, i + 0.32, f"no effect ({lo_l} to {hi_l})", ha="center",
+                        fontsize="small", color="0.3")
+                continue
+            ax.text(lo_v, i, f" {lo_l} ", va="center",
+                    ha="right" if lo_v < hi_v else "left", fontsize="small")
+            ax.text(hi_v, i, f" {hi_l} ", va="center",
+                    ha="left" if hi_v >= lo_v else "right", fontsize="small")
+        ax.axvline(base, color="0.3", lw=1)
+        ax.set_yticks(range(len(rows)), [r[0] for r in rows])
+        ax.set_xlabel(f"{_label(target)} (mean; line: mean over the whole sweep)")
+        ax.margins(x=0.25)
+        fig.suptitle(f"Sensitivity of {_label(target)}\nblue: parameter at its low value, "
+                     "orange: at its high value", fontweight="bold", fontsize="medium")
+    return path
+
+
+def queue(res: Results, path: Path) -> Path:
+    """Queue length over time at the run's bottleneck (and the next two busiest queues)."""
+    _run_only(res, "queue")
+    ts = res.timeseries
+    assert ts is not None
+    bn = res.manifest.get("bottleneck")
+    waits = sorted(res.stations, key=lambda n: -res.stations[n].get("wait_hours_total", 0))
+    names = [n for n in ([bn] + waits) if n and f"queue.{n}" in ts.columns]
+    names = list(dict.fromkeys(names))[:3]
+    if not names:
+        raise NotApplicable("queue: no queue series in this run")
+    with _figure(path, 10, 4.2) as fig:
+        ax = fig.subplots()
+        days = ts["time_h"] / 24.0
+        for i, n in enumerate(names):
+            ax.plot(days, ts[f"queue.{n}"], lw=1.8 if i == 0 else 1.0,
+                    label=f"{n} (bottleneck)" if n == bn else n, alpha=1 if i == 0 else 0.7)
+        warm = float(res.manifest.get("warmup_days") or 0.0)
+        if warm:
+            ax.axvspan(0, warm, color="0.9", label="warm-up (not in statistics)")
+        ax.set_xlabel("day")
+        ax.set_ylabel("waiting (sampled)")
+        ax.legend(fontsize="small")
+        fig.suptitle(f"Queue length over time: {res.manifest.get('scenario')}",
+                     fontweight="bold")
+    return path
+
+
+PLOTTERS: dict[str, Callable[..., Path]] = {
+    "kpi": kpi, "funnel": funnel, "ecdf": ecdf, "heatmap": heatmap, "cost": cost,
+    "tornado": tornado, "queue": queue,
+}
+
+
+def draw(res: Results, kind: str, path: Path, **kw: Any) -> Path:
+    """Draw one kind into ``path``; NotApplicable (one line) when it does not fit."""
+    if kind not in PLOTTERS:
+        raise NotApplicable(f"unknown kind {kind!r}; allowed: {', '.join(KINDS)}")
+    return PLOTTERS[kind](res, Path(path), **kw)

@@ -1,0 +1,178 @@
+"""``omnisim report``: one self-contained HTML file for a meeting (opens offline).
+
+Figures are embedded as base64 PNG, styles are inline, nothing is fetched from the network.
+The report holds: what ran (scenarios, replications, seeds, days), the KPI table with 95%
+confidence intervals, the differences to the first scenario in plain words (compare), the
+bottleneck of each scenario, and every figure that fits the folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.figures import FITS, NotApplicable, draw
+from analysis.results import Results
+from analysis.stats import describe_difference, is_rate, mean_ci
+
+REPORT_KPIS = ["throughput_orders_per_day", "conversion_rate", "cart_abandonment_rate",
+               "call_abandonment_rate", "oversell_rate", "order_accuracy", "perfect_order_rate",
+               "lead_to_cash_days_mean", "lead_to_cash_days_mean_b2b",
+               "quote_turnaround_days_mean", "dso_days", "revenue", "cost_per_order",
+               "customer_satisfaction"]
+CAPTIONS = {
+    "kpi": "KPIs with 95% confidence intervals.",
+    "funnel": "Lead-to-cash funnel: counts per stage in the statistics window (log scale).",
+    "ecdf": "Cycle time from lead to cash, per segment (cases paid after the warm-up).",
+    "heatmap": "Daily utilisation of the staffed and finite resources.",
+    "cost": "Cost per order, by bucket.",
+    "tornado": "Sensitivity: the KPI at each parameter's low and high values.",
+    "queue": "Queue length over time at the bottleneck.",
+}
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
+margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;
+margin-top:1.8em}table{border-collapse:collapse;font-size:.9em;margin:.6em 0}
+th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right}th{background:#f3f3f3}
+td:first-child,th:first-child{text-align:left}figure{margin:1em 0}img{max-width:100%}
+figcaption{color:#555;font-size:.9em}.muted{color:#666;font-size:.9em}li{margin:.2em 0}
+"""
+
+
+def _fmt(kpi: str, mean: float, lo: float, hi: float) -> str:
+    if mean is None or not math.isfinite(mean):
+        return "n/a"
+    if is_rate(kpi):
+        s = f"{mean:.1%}"
+        return s + (f" ± {(hi - lo) / 2 * 100:.1f}" if math.isfinite(lo) else "")
+    d = 0 if abs(mean) >= 100 else 2
+    return f"{mean:,.{d}f}" + (f" ± {(hi - lo) / 2:,.{d}f}" if math.isfinite(lo) else "")
+
+
+def _kpi_table(res: Results) -> str:
+    t = res.table
+    if res.kind == "sweep":
+        groups = list(t.drop_duplicates("point").sort_values("point")["params"])
+        col = "params"
+    else:
+        groups, col = res.scenarios, "scenario"
+    kpis = [k for k in REPORT_KPIS if k in t.columns]
+    head = "".join(f"<th>{html.escape(g)}</th>" for g in groups)
+    rows = []
+    for k in kpis:
+        cells = []
+        for g in groups:
+            vals = t.loc[t[col] == g, k].astype(float).tolist()
+            m, lo, hi, _ = mean_ci(vals) if len(vals) > 1 else \
+                (vals[0] if vals else math.nan, math.nan, math.nan, 1)
+            cells.append(f"<td>{_fmt(k, m, lo, hi)}</td>")
+        rows.append(f"<tr><td>{html.escape(k)}</td>{''.join(cells)}</tr>")
+    note = ("Mean ± half-width of the 95% confidence interval over replications."
+            if res.kind != "run" else "One run (no interval: compare or sweep for intervals).")
+    return (f"<table><tr><th>KPI</th>{head}</tr>{''.join(rows)}</table>"
+            f"<p class=muted>{note}</p>")
+
+
+def _differences(res: Results) -> str:
+    if res.kind != "compare" or res.summary is None:
+        return ""
+    s = res.summary
+    ref = res.scenarios[0]
+    items = []
+    for name in res.scenarios[1:]:
+        sub = []
+        for k in REPORT_KPIS:
+            row = s[(s["scenario"] == name) & (s["kpi"] == k)]
+            if not row.empty:
+                sub.append(f"<li>{html.escape(describe_difference(k, row.iloc[0], reference=ref))}"
+                           "</li>")
+        items.append(f"<h3>{html.escape(name)} vs {html.escape(ref)}</h3><ul>{''.join(sub)}</ul>")
+    return "<h2>Differences to the first scenario, in words</h2>" + "".join(items)
+
+
+def _bottlenecks(res: Results) -> str:
+    if res.kind == "compare":
+        import json
+
+        p = res.folder / "summary.json"
+        if not p.is_file():
+            return ""
+        scen = json.loads(p.read_text(encoding="utf-8"))["scenarios"]
+        lis = [f"<li><b>{html.escape(s['name'])}</b>: {html.escape(str(s['bottleneck']))}"
+               + (f" ({s['bottleneck_utilisation']:.0%} utilised)"
+                  if s.get("bottleneck_utilisation") is not None else "") + "</li>"
+               for s in scen]
+        return ("<h2>Bottleneck</h2><p>The resource where customers and orders wait longest in "
+                f"total (mean over replications):</p><ul>{''.join(lis)}</ul>")
+    if res.kind == "run":
+        bn = res.manifest.get("bottleneck")
+        u = res.stations.get(bn, {}).get("utilisation")
+        return (f"<h2>Bottleneck</h2><p><b>{html.escape(str(bn))}</b>"
+                + (f" ({u:.0%} utilised)" if u is not None else "")
+                + ": the resource contributing most waiting time.</p>")
+    return ""
+
+
+def _what_ran(res: Results) -> str:
+    m = res.manifest
+    bits = [f"kind: {res.kind}"]
+    if res.kind == "compare":
+        bits.append(f"scenarios: {', '.join(m.get('scenarios', []))}")
+    elif res.kind == "sweep":
+        bits.append(f"scenario {m.get('scenario')}, {m.get('design')} design, "
+                    f"{m.get('points')} points: {'; '.join(m.get('vary', []))}")
+    else:
+        bits.append(f"scenario {m.get('scenario')}")
+    if m.get("replications"):
+        bits.append(f"{m['replications']} replications (seeds {m.get('seeds')})")
+    elif m.get("seed") is not None:
+        bits.append(f"seed {m['seed']}")
+    if m.get("days"):
+        bits.append(f"{m['days']:g} simulated days")
+    if m.get("overrides"):
+        bits.append("overrides: " + ", ".join(m["overrides"]))
+    bits.append(f"omnisim {m.get('omnisim_version') or ''}, finished {m.get('finished_utc')}")
+    return "<ul>" + "".join(f"<li>{html.escape(str(b))}</li>" for b in bits) + "</ul>"
+
+
+def write_report(res: Results, path: Path) -> tuple[Path, list[str]]:
+    """Write the HTML report atomically; returns the path and the figure kinds included."""
+    figures = []
+    kinds = []
+    with tempfile.TemporaryDirectory(prefix="omnisim-report-") as tmp:
+        for kind in FITS[res.kind]:
+            png = Path(tmp) / f"{kind}.png"
+            try:
+                draw(res, kind, png)
+            except NotApplicable:
+                continue
+            data = base64.b64encode(png.read_bytes()).decode("ascii")
+            figures.append(f"<figure><img alt='{kind}' src='data:image/png;base64,{data}'>"
+                           f"<figcaption>{CAPTIONS[kind]}</figcaption></figure>")
+            kinds.append(kind)
+    title = {"compare": "Scenario comparison", "sweep": "Parameter sweep",
+             "run": "Simulation run"}[res.kind]
+    body = (f"<h1>omnisim: {title}</h1>{_what_ran(res)}<h2>KPIs</h2>{_kpi_table(res)}"
+            f"{_differences(res)}{_bottlenecks(res)}<h2>Figures</h2>{''.join(figures)}"
+            "<p class=muted>KPI definitions: docs/kpis.md. Statistics: docs/statistics.md."
+            "</p>")
+    doc = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>omnisim "
+           f"{title}</title><style>{_CSS}</style></head><body>{body}</body></html>")
+    path = Path(path)
+    tmpfile = path.with_name(f".{path.name}.partial")
+    tmpfile.write_text(doc, encoding="utf-8")
+    tmpfile.replace(path)
+    return path, kinds
+
+
+def summary_frame(res: Results) -> pd.DataFrame:
+    """Means per scenario/point of the report's KPIs (handy in notebooks)."""
+    col = "params" if res.kind == "sweep" else "scenario"
+    kpis = [k for k in REPORT_KPIS if k in res.table.columns]
+    return res.table.groupby(col, sort=False)[kpis].mean()

@@ -1,0 +1,79 @@
+"""Scaling: time and peak memory of the baseline company at 1x, 2x, 4x and 8x demand and at
+90, 180 and 365 days, with the fitted exponents (time ~ demand^a, time ~ days^b).
+
+Demand is scaled by multiplying every segment's ``leads_per_day`` and customer base; staffing
+is scaled by the same factor, so the company grows rather than drowns (queues would otherwise
+grow without bound and time would measure the backlog, not the engine). Each point runs in its
+own fresh process, without the event log, one after the other in this one run.
+
+    .venv/bin/python benchmarks/scaling.py [--demand-days 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import table, timed_child, write  # noqa: E402
+
+RUN = r'''
+import json, resource, sys, time
+from sim.runner import prepare, run_replication
+from sim.scenario import load
+days, k = float(sys.argv[1]), float(sys.argv[2])
+base = load("baseline").scenario
+sets = []
+for name, seg in base.segments.items():
+    sets.append(f"segments.{name}.leads_per_day={seg.leads_per_day * k:g}")
+    sets.append(f"segments.{name}.existing_customers={int(round(seg.existing_customers * k))}")
+for name, ch in base.channels.items():
+    if ch.staffed:
+        sets.append(f"channels.{name}.staff={max(1, int(round(ch.staff * k)))}")
+for name, team in base.teams.items():
+    sets.append(f"teams.{name}.staff={max(1, int(round(team.staff * k)))}")
+sets.append(f"warehouse.pickers={max(1, int(round(base.warehouse.pickers * k)))}")
+sets.append(f"catalog.planned_units_per_day={base.catalog.planned_units_per_day * k:g}")
+loaded = prepare("baseline", sets, seed=1, days=days)
+t0 = time.perf_counter()
+rep = run_replication(loaded)
+wall = time.perf_counter() - t0
+print(json.dumps({"journeys": sum(rep.terminal.values()), "sim_s": wall,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+'''
+
+
+def exponent(xs: list[float], ys: list[float]) -> float:
+    """Slope of log(y) on log(x): 1 means linear."""
+    return float(np.polyfit(np.log(xs), np.log(ys), 1)[0])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--demand-days", type=float, default=30.0)
+    a = ap.parse_args()
+    rows = []
+    for k in (1, 2, 4, 8):
+        r = timed_child(RUN, str(a.demand_days), str(k))
+        rows.append({"axis": "demand", "demand_x": k, "days": a.demand_days, **r})
+    for d in (90, 180, 365):
+        r = timed_child(RUN, str(d), "1")
+        rows.append({"axis": "horizon", "demand_x": 1, "days": d, **r})
+    dem = [r for r in rows if r["axis"] == "demand"]
+    hor = [r for r in rows if r["axis"] == "horizon"]
+    exps = {"time_vs_demand": exponent([r["demand_x"] for r in dem], [r["sim_s"] for r in dem]),
+            "time_vs_days": exponent([r["days"] for r in hor], [r["sim_s"] for r in hor]),
+            "memory_vs_days": exponent([r["days"] for r in hor], [r["peak_mb"] for r in hor])}
+    print(table(rows, ["axis", "demand_x", "days", "journeys", "sim_s", "peak_mb"]))
+    for k, v in exps.items():
+        print(f"exponent {k}: {v:.2f}" + ("" if math.isfinite(v) else " (undefined)"))
+    print(f"wrote {write('scaling', rows, {'exponents': exps, **vars(a)})}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""``omnisim sweep``: vary scenario fields over a design, with replications, resumable."""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sim.cli import EXIT_INTERRUPTED, CliError, _console
+
+DEFAULT_KPIS = ("throughput_orders_per_day", "cart_abandonment_rate", "call_abandonment_rate",
+                "cost_per_order")
+
+
+@click.command()
+@click.argument("scenario")
+@click.option("--vary", "varies", multiple=True, required=True, metavar="PATH=SPEC",
+              help="A field and its values (repeatable): a list '4,8,16', a range "
+                   "'4:20:2' (stop included), units allowed ('1 h:25 h:12 h'); with "
+                   "--design lhs also 'low:high' (whole-number bounds such as '2:8' draw integers; "
+                   "write '0.0:1.0' for a continuous share).")
+@click.option("--design", type=click.Choice(["full", "lhs"]), default="full", show_default=True,
+              help="full: every combination; lhs: a Latin hypercube of --samples points.")
+@click.option("--samples", type=click.IntRange(2, 100_000), default=None,
+              help="Points of a Latin hypercube (--design lhs).")
+@click.option("--replications", "-r", type=click.IntRange(1, 10_000), default=5,
+              show_default=True, help="Replications per point (seeds seed..seed+r-1 at every "
+                                      "point: common random numbers).")
+@click.option("--seed", type=click.IntRange(0), default=1, show_default=True, help="Base seed.")
+@click.option("--days", type=float, default=None,
+              help="Simulated days (default: the scenario's horizon).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override a field at every point (repeatable).")
+@click.option("--executor", type=click.Choice(["serial", "process", "dask"]), default="process",
+              show_default=True, help="serial: this process; process: a local pool; dask: a "
+                                      "Dask cluster (--scheduler) or a LocalCluster.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler to join, e.g. tcp://10.0.0.5:8786 (--executor dask).")
+@click.option("--workers", type=click.IntRange(1, 1024), default=None,
+              help="Worker processes for process/LocalCluster (default: all cores).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("results"),
+              show_default=True, help="Results root; the sweep goes to OUT/sweep-NAME+HASH/.")
+@click.option("--kpi", "kpis", multiple=True, metavar="NAME",
+              help="KPIs shown in the terminal table (repeatable; every KPI is saved).")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: when stderr is a terminal).")
+def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | None,
+          replications: int, seed: int, days: float | None, overrides: tuple[str, ...],
+          executor: str, scheduler: str | None, workers: int | None, out: Path,
+          kpis: tuple[str, ...], progress: bool | None) -> None:
+    """Sweep SCENARIO over parameters, with replications, into one tidy table.
+
+    Every point x replication is saved the moment it finishes, so running the same command
+    again resumes after a crash or Ctrl-C (and only new replications run if you raise -r).
+    The table (results.parquet / results.csv: one row per point x replication with every
+    varied parameter, the seed and every KPI; durations in hours) and manifest.json are
+    written when all points are done. Plot it with 'omnisim plot OUT/sweep-...'.
+
+    \b
+    Examples:
+      omnisim sweep baseline --vary channels.call_centre.staff=2:6:1 \\
+          --vary links.stock_sync.interval=1h,6h,24h -r 5 --days 30
+      omnisim sweep baseline --design lhs --samples 40 \\
+          --vary checkout.order_status_self_service=0.0:1.0 \\
+          --vary channels.call_centre.staff=2:8 --executor dask
+    """
+    from sim.runner import prepare
+    from sim.sweep import SweepError, open_folder, parse_vary, plan_sweep
+
+    if scheduler and executor != "dask":
+        raise CliError("--scheduler needs --executor dask")
+    try:
+        parsed = [parse_vary(v) for v in varies]
+
+        def check(sets: tuple[str, ...]) -> str:
+            return prepare(scenario, sets, seed=seed, days=days).resolved_yaml()
+
+        sw = plan_sweep(scenario, parsed, design, samples, replications, seed, days,
+                        overrides, out, check)
+    except SweepError as err:
+        raise CliError(str(err)) from None
+    open_folder(sw)
+    jobs = sw.jobs()
+    done = sw.done()
+    todo = [j for j in jobs if (j.scenario_index, j.replication) not in done]
+    show = sys.stderr.isatty() if progress is None else progress
+    if len(todo) < len(jobs):
+        click.echo(f"resuming {sw.folder}: {len(jobs) - len(todo)} of {len(jobs)} runs "
+                   "already done", err=True)
+    t0 = time.perf_counter()
+    try:
+        _run(sw, todo, len(jobs), executor, workers, scheduler, show)
+    except KeyboardInterrupt:
+        n = len(sw.done() & {(j.scenario_index, j.replication) for j in jobs})
+        click.echo(f"omnisim: interrupted; {n} of {len(jobs)} runs are saved in {sw.folder}; "
+                   "run the same command again to finish", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    from sim.sweep import finish
+
+    folder = finish(sw, {"executor": executor, "wall_seconds_this_call":
+                         round(time.perf_counter() - t0, 3), "runs_this_call": len(todo)})
+    _print(folder, sw, list(kpis) or list(DEFAULT_KPIS))
+
+
+def _run(sw: Any, todo: list, total: int, executor: str, workers: int | None,
+         scheduler: str | None, show: bool) -> None:
+    from sim.executors import ExecutorError, execute
+    from sim.sweep import save_outcome
+
+    if not todo:
+        return
+    try:
+        if not show:
+            execute(todo, executor, workers, scheduler, done=lambda o: save_outcome(sw, o))
+            return
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        with Progress(TextColumn("[bold]sweep"), BarColumn(),
+                      TextColumn("{task.completed}/{task.total} runs"), TimeRemainingColumn(),
+                      console=_console(stderr=True), transient=True) as bar:
+            task = bar.add_task("runs", total=total, completed=total - len(todo))
+
+            def done(o: Any) -> None:
+                save_outcome(sw, o)
+                bar.advance(task)
+
+            execute(todo, executor, workers, scheduler, done=done)
+    except ExecutorError as err:
+        raise CliError(str(err)) from None
+
+
+def _print(folder: Path, sw: Any, kpis: list[str]) -> None:
+    import pandas as pd
+    from rich.table import Table
+
+    from analysis.stats import mean_ci
+
+    df = pd.read_parquet(folder / "results.parquet")
+    unknown = [k for k in kpis if k not in df.columns]
+    if unknown:
+        raise CliError(f"--kpi {unknown[0]}: not a KPI of this sweep (see docs/kpis.md)")
+    con = _console()
+    t = Table(title=f"{sw.scenario}: means ±95% CI over {sw.replications} replications",
+              title_justify="left")
+    for v in sw.varies:
+        t.add_column(v.path.split(".")[-2] + "." + v.path.split(".")[-1]
+                     if v.path.count(".") else v.path)
+    for k in kpis:
+        t.add_column(k, justify="right")
+    for i, point in enumerate(sw.points):
+        rows = df[df["point"] == i]
+        cells = list(point)
+        for k in kpis:
+            mean, lo, hi, _ = mean_ci(rows[k].tolist())
+            hw = (hi - lo) / 2 if not math.isnan(lo) else math.nan
+            cells.append("n/a" if math.isnan(mean) else
+                         f"{mean:,.4g}" + ("" if math.isnan(hw) else f" ±{hw:,.2g}"))
+        t.add_row(*cells)
+    con.print(t)
+    con.print(f"Results: {folder} (results.parquet/csv, manifest.json)")

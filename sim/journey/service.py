@@ -1,0 +1,96 @@
+"""Service requests: a contact routed through stations, with no order (``kind: service``).
+
+A request of a ``service`` segment arrives at one of the segment's channels (chosen by its
+weights among the channels open now), then follows the segment's ``service`` route: at each
+station it queues for a server, is worked on for the step's ``work`` (or the station's own
+time), and goes on to the next station with the step's ``next`` probabilities, or leaves,
+served. If a step has a ``patience`` and no server is free within it, the request gives up
+(reneging) and ends ``lost:queue``.
+
+This is an open queueing network: with Poisson arrivals (a flat calendar), exponential work
+and patience and stations open around the clock, a route is an Erlang-C or Erlang-A queue or
+a Jackson network, which is how ``omnisim selfcheck`` validates the engine against theory
+(``docs/validation.md``). In a company scenario it models contacts that are not part of an
+order: a service desk, claims, questions routed from the call centre to a back-office team.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from sim.distributions import Distribution
+from sim.journey.common import pick_channel
+
+if TYPE_CHECKING:
+    from sim.customers import Customer
+    from sim.scenario import Scenario
+
+
+def default_work(sc: Scenario, station: str) -> Distribution:
+    """A station's own work time: a channel's ``service_time``, a team's ``touch_time``, a
+    system's ``latency``, the warehouse's ``pick_time`` or the installers' ``install_time``."""
+    if station in sc.channels:
+        return sc.channels[station].service_time
+    if station in sc.teams:
+        return sc.teams[station].touch_time
+    if station in sc.systems:
+        return sc.systems[station].latency
+    if station == "warehouse":
+        return sc.warehouse.pick_time
+    assert sc.partners.installers is not None and station == "installers"
+    return sc.partners.installers.install_time
+
+
+def request(c: Customer) -> Generator[simpy.Event, Any, None]:
+    """Route one request from its channel through the segment's stations until it leaves.
+
+    Raises:
+        Lost: ``closed`` if none of the segment's channels is open, ``queue`` if the request
+            gave up waiting at a station.
+    """
+    from sim.customers import Lost
+
+    model = c.model
+    route = c.seg.service
+    assert route is not None
+    station: str | None = pick_channel(model, c.rt, c.seg.channels)
+    if station is None:
+        raise Lost("closed")
+    streams = model.streams
+    ledger = model.ledger
+    c.set_stage("service")
+    while station is not None:
+        step = route[station]
+        key = f"{c.segment}.service.{station}"
+        work = (step.work or default_work(model.scenario, station)).sample(
+            streams.get(f"{key}.work"))
+        patience = (step.patience.sample(streams.get(f"{key}.patience"))
+                    if step.patience is not None else None)
+        t0 = c.env.now
+        served, wait = yield from model.stations[station].serve(work, patience)
+        ledger.count(f"service.{station}.visits")
+        if wait > 0 or not served:
+            ledger.count(f"service.{station}.delayed")
+        c.log("service", station, t0, "ok" if served else "abandoned")
+        if not served:
+            ledger.count(f"service.{station}.abandoned")
+            raise Lost("queue")
+        station = _next(c, station, step.next)
+
+
+def _next(c: Customer, station: str, nxt: dict[str, float]) -> str | None:
+    """The next station by the step's probabilities; None (leave) with the rest."""
+    if not nxt:
+        return None
+    names = list(nxt)
+    u = c.model.streams.get(f"{c.segment}.service.{station}.route").random()
+    acc = 0.0
+    for name in names:
+        acc += nxt[name]
+        if u < acc:
+            return name
+    return None
+

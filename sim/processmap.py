@@ -1,0 +1,333 @@
+"""The data and process map of a scenario: who passes work to whom, and how.
+
+Channels, systems and partners are the nodes; the scenario's integration ``links`` are the
+edges, each labelled with its mode: ``manual (order desk)``, ``batch every 6 h`` or
+``real-time``. A class sees a phase's architecture before running it: where clerks re-key,
+where data waits for the next file, where an API call carries it on.
+
+:func:`process_map` builds the map as data (no drawing library needed, so it is cheap to
+test); :func:`draw` lays it out with matplotlib in fixed columns (channels, front office, back
+office, fulfilment and partners) and writes SVG or PNG without any graphviz binary.
+Matplotlib is imported inside :func:`draw` only.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sim.units import format_duration
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+
+#: Display names of stations, channels, systems, teams and partners.
+NAMES: dict[str, str] = {
+    "web": "web shop", "app": "mobile app", "store": "stores", "call_centre": "call centre",
+    "chatbot": "chatbot", "inside_sales": "inside sales", "field_sales": "field sales",
+    "partner_portal": "partner portal", "marketplace": "marketplace",
+    "crm": "CRM", "cpq": "CPQ", "oms": "OMS (orders)", "erp": "ERP", "wms": "WMS",
+    "billing": "billing", "payments": "payments",
+    "order_desk": "order desk", "credit_control": "credit control",
+    "collections": "collections", "purchasing": "purchasing", "sales_ops": "sales operations",
+    "customer_service": "customer service", "warehouse": "warehouse pickers",
+    "installers": "installers", "inbox": "e-mail / phone / fax", "resellers": "resellers",
+    "suppliers": "component suppliers", "carrier": "carrier",
+}
+
+#: Column of each node kind, left to right.
+COLUMNS = ("channel", "front", "back", "fulfil")
+COLUMN_TITLES = {"channel": "Channels and partners' orders", "front": "Front office",
+                 "back": "Back office", "fulfil": "Fulfilment and partners"}
+DIGITAL = ("web", "app", "marketplace", "partner_portal")
+CHANNEL_ORDER = ("web", "app", "marketplace", "store", "call_centre", "chatbot",
+                 "inside_sales", "field_sales", "partner_portal")
+MODE_COLOURS = {"manual": "#c0392b", "batch": "#e67e22", "realtime": "#27ae60"}
+MODE_WORDS = {"manual": "manual", "batch": "batch", "realtime": "real-time"}
+KIND_COLOURS = {"channel": "#dbe9f6", "system": "#eeeeee", "partner": "#dff0d8"}
+
+#: What each link carries and between which nodes: (title, source, target). A source or
+#: target in parentheses is resolved by :func:`_ends` against what the scenario has.
+LINK_ENDS: dict[str, tuple[str, str, str]] = {
+    "lead_routing": ("lead routing", "crm", "(sales)"),
+    "order_intake": ("digital orders", "(digital)", "oms"),
+    "order_desk": ("re-keyed orders", "inbox", "oms"),
+    "partner_orders": ("partner orders", "resellers", "oms"),
+    "oms_to_erp": ("orders to ERP", "oms", "erp"),
+    "erp_to_wms": ("pick lists", "erp", "wms"),
+    "stock_sync": ("stock views", "erp", "(first_digital)"),
+    "supplier_po": ("purchase orders", "erp", "suppliers"),
+    "carrier_booking": ("carrier booking", "wms", "carrier"),
+    "installer_booking": ("installation booking", "oms", "installers"),
+    "invoicing": ("invoices", "erp", "billing"),
+    "cash_posting": ("cash posting", "payments", "billing"),
+    "master_sync": ("master data", "crm", "erp"),
+    "order_status": ("order status", "oms", "(first_digital)"),
+}
+
+
+@dataclass(frozen=True)
+class Node:
+    """A box on the map."""
+
+    id: str
+    label: str
+    kind: str  # channel | system | partner
+    column: str  # one of COLUMNS
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One flow of a link; a link drawn as several flows labels only one of them."""
+
+    link: str
+    source: str
+    target: str
+    mode: str  # manual | batch | realtime
+    label: str
+    title: str
+    labelled: bool = True
+
+
+@dataclass
+class ProcessMap:
+    """Nodes and edges of one scenario."""
+
+    name: str
+    description: str
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+
+    def node_ids(self) -> set[str]:
+        """Ids of all nodes."""
+        return {n.id for n in self.nodes}
+
+    def edges_of(self, link: str) -> list[Edge]:
+        """The flows drawn for one scenario link."""
+        return [e for e in self.edges if e.link == link]
+
+
+def interval_text(hours: float) -> str:
+    """A sync interval as people say it: ``15 min``, ``6 h``, ``24 h``, ``7 d``."""
+    if 1.0 <= hours <= 48.0:
+        return f"{hours:.2f}".rstrip("0").rstrip(".") + " h"
+    return format_duration(hours)
+
+
+def mode_label(spec: Any) -> str:
+    """The integration mode in words: ``manual (order desk)``, ``batch every 6 h``,
+    ``real-time``; an ``extra_delay`` adds ``+ <mean>``."""
+    mode = spec.mode
+    if mode == "manual":
+        text = f"manual ({NAMES.get(spec.team, spec.team)})"
+    elif mode == "batch":
+        text = f"batch every {interval_text(spec.interval)}"
+    else:
+        text = "real-time"
+    extra = getattr(spec, "extra_delay", None)
+    if extra is not None and extra.mean > 0:
+        text += f" + {format_duration(extra.mean)}"
+    return text
+
+
+def _nodes(sc: Scenario) -> list[Node]:
+    nodes: list[Node] = []
+    for ch in CHANNEL_ORDER:
+        if ch in sc.channels:
+            spec = sc.channels[ch]
+            note = f"{spec.staff} staff" if spec.staffed else ""
+            if ch == "chatbot" and spec.self_service > 0:
+                note = f"{spec.self_service:.0%} self-served"
+            nodes.append(Node(ch, NAMES[ch], "channel", "channel", note))
+    if any(r in ("email", "phone", "fax") and w > 0
+           for seg in sc.segments.values() for r, w in seg.order_intake.items()):
+        nodes.append(Node("inbox", NAMES["inbox"], "channel", "channel", "B2B orders"))
+    if any(seg.partner_share > 0 for seg in sc.segments.values()):
+        nodes.append(Node("resellers", NAMES["resellers"], "partner", "channel"))
+    masters = sc.data_masters
+    for name in ("crm", "cpq", "oms"):
+        if name in sc.systems:
+            note = _instances(sc, name)
+            if name == "crm":
+                note = f"{note}, {masters.customer} customer master(s)".lstrip(", ")
+            nodes.append(Node(name, NAMES[name], "system", "front", note))
+    for name in ("erp", "billing", "payments"):
+        if name in sc.systems:
+            note = _instances(sc, name)
+            if name == "erp":
+                note = f"{note}, {masters.price} price master(s)".lstrip(", ")
+            nodes.append(Node(name, NAMES[name], "system", "back", note))
+    if "wms" in sc.systems:
+        nodes.append(Node("wms", NAMES["wms"], "system", "fulfil", _instances(sc, "wms")))
+    nodes.append(Node("carrier", NAMES["carrier"], "partner", "fulfil"))
+    if sc.partners.installers is not None:
+        nodes.append(Node("installers", NAMES["installers"], "partner", "fulfil",
+                          f"{sc.partners.installers.teams} teams"))
+    if sc.partners.suppliers:
+        nodes.append(Node("suppliers", NAMES["suppliers"], "partner", "fulfil",
+                          ", ".join(sorted(sc.partners.suppliers))))
+    return nodes
+
+
+def _instances(sc: Scenario, name: str) -> str:
+    n = sc.systems[name].instances
+    return f"{n} instances" if n > 1 else ""
+
+
+def _ends(end: str, have: set[str]) -> list[str]:
+    """Resolve a link end to the nodes the scenario has (empty: the flow is not drawn)."""
+    if end == "(digital)":
+        return [c for c in DIGITAL if c in have and c != "partner_portal"] or \
+            [c for c in DIGITAL if c in have]
+    if end == "(first_digital)":
+        return [c for c in DIGITAL if c in have][:1]
+    if end == "(sales)":
+        return [c for c in ("inside_sales", "field_sales") if c in have]
+    return [end] if end in have else []
+
+
+def process_map(sc: Scenario) -> ProcessMap:
+    """The map of a validated scenario: nodes, and one or more flows per integration link."""
+    pm = ProcessMap(sc.name, sc.description, _nodes(sc))
+    have = pm.node_ids()
+    for link, spec in sc.links.items():
+        title, src, dst = LINK_ENDS.get(link, (link.replace("_", " "), "", ""))
+        pairs = [(s, t) for s in _ends(src, have) for t in _ends(dst, have) if s != t]
+        label = mode_label(spec)
+        for i, (s, t) in enumerate(pairs):
+            pm.edges.append(Edge(link, s, t, spec.mode, label, title, labelled=i == 0))
+    return pm
+
+
+# --------------------------------------------------------------------------- drawing
+def _positions(pm: ProcessMap) -> dict[str, tuple[float, float]]:
+    pos: dict[str, tuple[float, float]] = {}
+    for ci, col in enumerate(COLUMNS):
+        ids = [n.id for n in pm.nodes if n.column == col]
+        for ri, nid in enumerate(ids):
+            y = 1.0 - (ri + 0.5) / max(len(ids), 1)
+            pos[nid] = (0.08 + ci * 0.28, 0.04 + 0.86 * y)
+    return pos
+
+
+def _anchors(p0: tuple[float, float], p1: tuple[float, float], bw: float, bh: float
+             ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Where a flow leaves its source box and enters its target box: the facing sides of
+    boxes in different columns, top and bottom of boxes in the same column."""
+    (x0, y0), (x1, y1) = p0, p1
+    if abs(x1 - x0) < 1e-9:
+        s = 1.0 if y1 > y0 else -1.0
+        return (x0, y0 + s * bh / 2), (x1, y1 - s * bh / 2)
+    s = 1.0 if x1 > x0 else -1.0
+    return (x0 + s * bw / 2, y0), (x1 - s * bw / 2, y1)
+
+
+def figure(pm: ProcessMap, *, width: float = 15.0, height: float = 9.0) -> Any:
+    """A matplotlib ``Figure`` of the map (nothing is written)."""
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    fig = Figure(figsize=(width, height))
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax.set_xlim(-0.02, 1.01)
+    ax.set_ylim(-0.06, 1.04)
+    ax.axis("off")
+    pos = _positions(pm)
+    bw, bh = 0.15, 0.05
+    for ci, col in enumerate(COLUMNS):
+        ax.text(0.08 + ci * 0.28, 0.985, COLUMN_TITLES[col], ha="center", va="top",
+                fontsize=11, fontweight="bold", color="#444444")
+    for n in pm.nodes:
+        x, y = pos[n.id]
+        ax.add_patch(FancyBboxPatch((x - bw / 2, y - bh / 2), bw, bh,
+                                    boxstyle="round,pad=0.004,rounding_size=0.01",
+                                    facecolor=KIND_COLOURS[n.kind], edgecolor="#555555",
+                                    linewidth=1.0, zorder=3))
+        ax.text(x, y + (0.008 if n.note else 0), n.label, ha="center", va="center",
+                fontsize=9.5, fontweight="bold", zorder=4)
+        if n.note:
+            ax.text(x, y - 0.014, n.note, ha="center", va="center", fontsize=7,
+                    color="#333333", zorder=4)
+    to_display, to_data = ax.transData.transform, ax.transData.inverted().transform
+    cols = {n.id: COLUMNS.index(n.column) for n in pm.nodes}
+    for i, e in enumerate(pm.edges):
+        a, b = _anchors(pos[e.source], pos[e.target], bw, bh)
+        colour = MODE_COLOURS[e.mode]
+        span = abs(cols[e.target] - cols[e.source])
+        back = b[0] < a[0]
+        if span >= 2:  # long flows arc over the column between, bulging upwards
+            rad = 0.22 if back else -0.22
+        else:
+            rad = 0.15 if i % 2 else -0.15
+        ax.add_patch(FancyArrowPatch(
+            a, b, connectionstyle=f"arc3,rad={rad}", arrowstyle="-|>", mutation_scale=12,
+            color=colour, linewidth=1.8 if e.labelled else 1.0,
+            linestyle="--" if e.mode == "manual" else "-", shrinkA=2, shrinkB=2,
+            alpha=1.0 if e.labelled else 0.5, zorder=2))
+        if e.labelled:
+            # a point of matplotlib's arc3 curve (a quadratic Bezier whose control point it
+            # puts in display space); flows back to the channels are labelled nearer their
+            # source, away from the crowded channel column
+            (dx0, dy0), (dx1, dy1) = to_display(a), to_display(b)
+            cx = (dx0 + dx1) / 2 + rad * (dy1 - dy0)
+            cy = (dy0 + dy1) / 2 - rad * (dx1 - dx0)
+            t = 0.5 if span >= 2 and back else 0.3 if back else 0.75 if span >= 2 else 0.5
+            w0, w1, w2 = (1 - t) ** 2, 2 * t * (1 - t), t * t
+            mx, my = to_data((w0 * dx0 + w1 * cx + w2 * dx1, w0 * dy0 + w1 * cy + w2 * dy1))
+            ax.text(mx, my, f"{e.title}\n{e.label}", ha="center", va="center", fontsize=7.5,
+                    color=colour, zorder=5, linespacing=1.1,
+                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white",
+                          "edgecolor": colour, "linewidth": 0.6, "alpha": 0.92})
+    handles = [Line2D([], [], color=MODE_COLOURS[m], linestyle="--" if m == "manual" else "-",
+                      linewidth=2, label=w) for m, w in
+               (("manual", "manual: a clerk re-keys it"), ("batch", "batch: waits for a file"),
+                ("realtime", "real-time: API call"))]
+    ax.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=9,
+              bbox_to_anchor=(0.5, -0.065))
+    return fig
+
+
+def draw(pm: ProcessMap, out: Path, fmt: str = "svg") -> Path:
+    """Write the map to ``out`` as ``svg`` or ``png`` (atomically: a temporary file is renamed
+    into place, so a crash never leaves half a picture)."""
+    if fmt not in ("svg", "png"):
+        raise ValueError(f"format must be svg or png, not {fmt!r}")
+    import matplotlib
+
+    fig = figure(pm)
+    fig.suptitle(f"{pm.name}: data and process map", x=0.02, y=0.035, ha="left",
+                 fontsize=9, color="#666666")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp",
+                                     delete=False) as handle:
+        tmp = Path(handle.name)
+    try:
+        # SVG keeps its text as text (searchable, selectable, smaller), not as outlines
+        with matplotlib.rc_context({"svg.fonttype": "none"}):
+            fig.savefig(tmp, format=fmt, dpi=110, metadata=_metadata(fmt))
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o666 & ~umask)  # as an ordinary new file, not the temporary file's 0600
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def _metadata(fmt: str) -> dict[str, Any]:
+    # no creation date, so the same scenario always gives the same file
+    return {"Date": None} if fmt == "svg" else {"Software": None}
+
+
+def render_bytes(pm: ProcessMap, fmt: str = "png", dpi: int = 80) -> bytes:
+    """The map as image bytes (for the workshop page)."""
+    import io
+
+    buf = io.BytesIO()
+    figure(pm).savefig(buf, format=fmt, dpi=dpi, metadata=_metadata(fmt))
+    return buf.getvalue()

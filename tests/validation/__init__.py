@@ -1,0 +1,1 @@
+"""Validation: the engine against queueing theory and against Ciw, a peer simulator."""
