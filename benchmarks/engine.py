@@ -108,17 +108,25 @@ def main() -> None:
         r["engine"] = name
         r["customers_per_s"] = r["customers"] / r["sim_s"]
         rows.append(r)
+    # memory flat in the number of customers: the same network over four times the days
+    long = timed_child(OMNISIM, str(4 * a.days))
+    long["engine"] = "omnisim x4 days"
+    long["customers_per_s"] = long["customers"] / long["sim_s"]
     by = {r["engine"]: r for r in rows}
     om = by["omnisim"]
     for r in rows:
         r["time_ratio_omnisim_to_this"] = (om["sim_s"] / om["customers"]) / \
             (r["sim_s"] / r["customers"])
         r["memory_ratio_omnisim_to_this"] = om["peak_mb"] / r["peak_mb"]
+    rows.append(long)
     print(f"three-node network, {a.days:g} simulated days; time per customer and peak memory "
           "(whole process) in one run")
     print(table(rows, ["engine", "customers", "services", "sim_s", "customers_per_s", "peak_mb",
                        "time_ratio_omnisim_to_this", "memory_ratio_omnisim_to_this"]))
-    print(f"wrote {write('engine', rows, vars(a))}")
+    growth = long["peak_mb"] / om["peak_mb"]
+    print(f"omnisim peak memory with 4x the customers: x{growth:.2f} "
+          f"({om['peak_mb']:.0f} -> {long['peak_mb']:.0f} MB)")
+    print(f"wrote {write('engine', rows, {**vars(a), 'memory_growth_4x': growth})}")
 
 
 if __name__ == "__main__":

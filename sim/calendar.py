@@ -163,6 +163,9 @@ class DemandProfile:
         self.offset = offset
         self.max = max(self.hourly) * max(self.weekly) * max(
             [1.0, *(f for _, _, f in self.peaks)])
+        #: a flat profile (multiplier 1 at all times): arrivals are a homogeneous process
+        self.flat = (len(set(self.hourly)) == 1 and len(set(self.weekly)) == 1
+                     and not self.peaks)
 
     def advance(self, t: float, work: float) -> float:
         """The time at which ``work`` multiplier-hours have accumulated after ``t``.
@@ -172,6 +175,8 @@ class DemandProfile:
         ``t_next = advance(t, E / base)`` with ``E`` a unit exponential draw (one draw per
         arrival, which keeps common random numbers aligned across scenarios).
         """
+        if self.flat:
+            return t + work
         edges = [e for s, en, _ in self.peaks for e in (s, en)]
         while True:
             m = self.at(t)

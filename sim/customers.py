@@ -22,18 +22,12 @@ import mesa
 import simpy
 
 from sim.journey import cash, fulfil, order, sales, service, shop
+from sim.journey.common import Lost
+
+__all__ = ["Customer", "Lost"]
 
 if TYPE_CHECKING:
     from sim.model import OmniModel
-
-
-class Lost(Exception):
-    """Raised inside a journey when the customer leaves; ``step`` names where."""
-
-    def __init__(self, step: str, state: str | None = None):
-        super().__init__(step)
-        self.step = step
-        self.state = state or f"lost:{step}"
 
 
 class Customer(mesa.Agent):
@@ -54,21 +48,19 @@ class Customer(mesa.Agent):
         self.source = source
         self.arrived = env.now
         self.cohort = model.in_window(env.now)
-        s = model.streams
-        n_market = model.scenario.market.addressable_customers
-        self.market_id = (s.get("market.member").integers(n_market) if market_id is None
+        self.market_id = (model.market_stream.integers(model.market_size) if market_id is None
                           else market_id)
         self.case = model.next_case()
         self.stage = ""
         self.purchases = 0
         self.satisfaction = 1.0
-        self.has_account = s.get(f"customer.{self.kind}.account").random() < (
-            self.seg.cart.has_account_share if self.seg.cart else 1.0)
+        rt = self.rt
+        self.has_account = rt["account_stream"].random() < rt["account_share"]
         self.loyalty = False
         self.address_error = False
         self.receivable = 0.0
         self.open_orders = 0
-        self.credit_limit = (self.seg.credit_limit.sample(s.get(f"customer.{segment}.credit"))
+        self.credit_limit = (self.seg.credit_limit.sample(rt["credit_stream"])
                              if self.seg.credit_limit is not None else None)
         self._wake: simpy.Event | None = None
         self.done = False

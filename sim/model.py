@@ -66,6 +66,8 @@ class OmniModel(mesa.Model):
         self.terminal: Counter[str] = Counter()
         self.dormant: dict[int, Any] = {}
         self.network: dict[int, list[int]] = {}
+        self.market_stream = self.streams.get("market.member")  # who a new lead is
+        self.market_size = scenario.market.addressable_customers
         self.customers_ever: set[int] = set()
         self._case = 0
         self.created = 0
@@ -127,6 +129,13 @@ class OmniModel(mesa.Model):
                 "intake_cum": cumulative([seg.order_intake[r] for r in intake]),
                 "channel_stream": self.streams.get(f"{name}.channel"),
                 "bounce_stream": self.streams.get(f"{name}.bounce"),
+                # per-customer draws and ledger keys, made once (Customer.__init__ is hot)
+                "account_stream": self.streams.get(f"customer.{seg.kind}.account"),
+                "account_share": seg.cart.has_account_share if seg.cart else 1.0,
+                "credit_stream": self.streams.get(f"customer.{name}.credit"),
+                "lead_keys": {src: (f"leads.{name}", f"leads.source.{src}",
+                                    seg.cost_per_lead.get(src, 0.0))
+                              for src in (*seg.lead_sources, "referral", "organic")},
             }
             self.segment_runtime[name] = rt
             for _ in range(seg.existing_customers):
@@ -183,13 +192,17 @@ class OmniModel(mesa.Model):
 
     def count_lead(self, segment: str, source: str, cohort: bool) -> None:
         """A lead arrived: counted for its segment and source, and its acquisition cost."""
-        L = self.ledger
-        L.count("leads", cohort=cohort)
-        L.count(f"leads.{segment}", cohort=cohort)
-        L.count(f"leads.source.{source}", cohort=cohort)
-        if cohort:
-            L.cost("acquisition",
-                   self.scenario.segments[segment].cost_per_lead.get(source, 0.0))
+        if not cohort:  # only leads of the statistics window are counted
+            return
+        keys = self.segment_runtime[segment]["lead_keys"].get(source)
+        if keys is None:
+            keys = (f"leads.{segment}", f"leads.source.{source}",
+                    self.scenario.segments[segment].cost_per_lead.get(source, 0.0))
+        n = self.ledger.n
+        n["leads"] += 1
+        n[keys[0]] += 1
+        n[keys[1]] += 1
+        self.ledger.cost("acquisition", keys[2])
 
     def _warmup_end(self) -> Generator[simpy.Event, Any, None]:
         if self.warmup > 0:

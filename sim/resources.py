@@ -51,7 +51,8 @@ class Station(simpy.Resource):
         self.infinite = capacity >= INFINITE
         self.in_service_n = 0
         #: (open?, until, since): the opening state is cached between changes
-        self._open_state = (False, -1.0, 0.0)  # empty: computed on first use
+        self._open_state = ((False, -1.0, 0.0) if self.hours is not None  # computed on use
+                            else (True, float("inf"), 0.0))          # always open
         self._present: dict[int, float] = {}  # customers in the system -> counted-from time
         self.waiting_closed = 0  # work that arrived while closed, waiting for the opening
         self._seq = 0
@@ -190,9 +191,9 @@ class Station(simpy.Resource):
                     self.wait_sum += env.now - t0
                     self.sojourn_sum += env.now - t0
                     return False, env.now - t0
-        self._tick()
-        wait = env.now - t0
+            self._tick()  # (a free seat is taken at t0, already accounted for above)
         start = env.now
+        wait = start - t0
         if self.hours is None:
             end = start + work
         elif self.pause_when_closed:
@@ -202,9 +203,15 @@ class Station(simpy.Resource):
         if end > start:
             yield env.timeout(end - start)
         self._tick()
-        # the seat is released like a request: SimPy removes it from ``users`` and grants the
-        # next waiting request when the release event is processed (same order as ever)
-        self.release(req if seat is None else seat)  # type: ignore[arg-type]
+        if self.queue:
+            # SimPy's release removes the user now and grants the next waiting request when
+            # the release event is processed (a seat is released like a request)
+            self.release(req if seat is None else seat)  # type: ignore[arg-type]
+        else:
+            # nobody waits: the release event would only find an empty queue, so free the
+            # server without it (same outcome, one event fewer; a request arriving later in
+            # this instant finds the server free either way)
+            self.users.remove(req if seat is None else seat)  # type: ignore[arg-type]
         self.in_window_sum += env.now - self._present.pop(key)
         self.busy += work
         self.served += 1

@@ -264,7 +264,8 @@ def plan_sweep(ref: str, varies: Sequence[Vary], design: str, samples: int | Non
                replications: int, seed: int, days: float | None, overrides: Sequence[str],
                out: Path, check: Callable[[tuple[str, ...]], str] | None = None) -> Sweep:
     """Build the sweep; ``check(overrides)`` loads a variant (raising a one-line error) and
-    returns the resolved scenario text, so bad paths or values fail before anything runs."""
+    returns the resolved scenario text. The base is checked here; check the points that still
+    have work with :func:`check_points` before anything runs."""
     if not varies:
         raise SweepError("give at least one --vary PATH=SPEC")
     points = design_points(varies, design, samples, seed)
@@ -273,8 +274,6 @@ def plan_sweep(ref: str, varies: Sequence[Vary], design: str, samples: int | Non
     name = Path(ref).stem
     if check is not None:
         resolved = check(overrides)
-        for p in points:
-            check(overrides + tuple(f"{v.path}={x}" for v, x in zip(varies, p, strict=True)))
     definition = {
         "format": SWEEP_FORMAT, "scenario_ref": ref, "resolved_sha256":
             hashlib.sha256(resolved.encode()).hexdigest(),
@@ -285,6 +284,14 @@ def plan_sweep(ref: str, varies: Sequence[Vary], design: str, samples: int | Non
     digest = hashlib.sha256(canonical_json(definition).encode()).hexdigest()[:8]
     return Sweep(ref, name, list(varies), design, samples, replications, seed, days, overrides,
                  points, Path(out) / f"sweep-{name}+{digest}", definition, resolved)
+
+
+def check_points(sw: Sweep, todo: Sequence[Job],
+                 check: Callable[[tuple[str, ...]], str]) -> None:
+    """Load every point that still has a job to run (a bad path or value fails here, with
+    one line, before any run starts or any folder is made)."""
+    for i in sorted({j.scenario_index for j in todo}):
+        check(sw.overrides + sw.sets(sw.points[i]))
 
 
 def _atomic_write(path: Path, text: str) -> None:

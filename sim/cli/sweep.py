@@ -69,7 +69,7 @@ def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | No
           --vary channels.call_centre.staff=2:8 --executor dask
     """
     from sim.runner import prepare
-    from sim.sweep import SweepError, open_folder, parse_vary, plan_sweep
+    from sim.sweep import SweepError, check_points, open_folder, parse_vary, plan_sweep
 
     if scheduler and executor != "dask":
         raise CliError("--scheduler needs --executor dask")
@@ -83,10 +83,11 @@ def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | No
                         overrides, out, check)
     except SweepError as err:
         raise CliError(str(err)) from None
-    open_folder(sw)
     jobs = sw.jobs()
     done = sw.done()
     todo = [j for j in jobs if (j.scenario_index, j.replication) not in done]
+    check_points(sw, todo, check)  # only points with work left: resuming stays instant
+    open_folder(sw)
     show = sys.stderr.isatty() if progress is None else progress
     if len(todo) < len(jobs):
         click.echo(f"resuming {sw.folder}: {len(jobs) - len(todo)} of {len(jobs)} runs "

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from sim.journey.common import Order, contact, draw, system
+from sim.journey.common import Lost, Order, contact, draw, system
 
 if TYPE_CHECKING:
     from sim.customers import Customer
@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 
 def collect(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
     """Recognise revenue, invoice and collect the cash for a delivered order."""
-    from sim.customers import Lost
-
     model = c.model
     sc = model.scenario
     L = model.ledger

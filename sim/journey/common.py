@@ -14,6 +14,15 @@ if TYPE_CHECKING:
     from sim.model import OmniModel
 
 
+class Lost(Exception):
+    """Raised inside a journey when the customer leaves; ``step`` names where."""
+
+    def __init__(self, step: str, state: str | None = None):
+        super().__init__(step)
+        self.step = step
+        self.state = state or f"lost:{step}"
+
+
 #: contacts raised while the call centre is closed are made within this many hours of the
 #: next opening (A), not all at the opening minute
 CALL_BACK_SPREAD = 3.0

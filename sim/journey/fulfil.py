@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from sim.journey.common import Order, contact, draw, system
+from sim.journey.common import Lost, Order, contact, draw, system
 
 if TYPE_CHECKING:
     from sim.customers import Customer
@@ -78,8 +78,6 @@ def _wismo(c: Customer, late: bool) -> Generator[simpy.Event, Any, None]:
 
 def fulfil(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
     """From the confirmed order to delivered (and installed) goods."""
-    from sim.customers import Lost
-
     model = c.model
     sc = model.scenario
     L = model.ledger

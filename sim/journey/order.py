@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from sim.journey.common import Order, draw, system
+from sim.journey.common import Lost, Order, draw, system
 from sim.scenario import UNSTRUCTURED
 
 if TYPE_CHECKING:
@@ -54,8 +54,6 @@ def _split_errors(c: Customer, o: Order, n: int) -> None:
 
 def enter(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
     """Take the order in, validate it and post it to the ERP."""
-    from sim.customers import Lost
-
     model = c.model
     L = model.ledger
     links = model.links
@@ -124,8 +122,6 @@ def enter(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
 
 def _credit(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
     """Orders over the credit limit wait for a credit-control review, which may refuse."""
-    from sim.customers import Lost
-
     if c.credit_limit is None:
         return
     model = c.model

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from sim.journey.common import Order, draw, system
+from sim.journey.common import Lost, Order, draw, system
 
 if TYPE_CHECKING:
     from sim.customers import Customer
@@ -52,8 +52,6 @@ def _meeting(c: Customer, channel: str, activity: str, patience: float | None
 
 def lead_to_order(c: Customer) -> Generator[simpy.Event, Any, Order]:
     """Lead, qualification, sales, quote and negotiation; returns the won order."""
-    from sim.customers import Lost
-
     model = c.model
     sc = model.scenario
     L = model.ledger
@@ -135,8 +133,6 @@ def _onboard(c: Customer) -> Generator[simpy.Event, Any, None]:
 
 def quote(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
     """Prepare the quote by CPQ or by hand; the buyer may go to a competitor meanwhile."""
-    from sim.customers import Lost
-
     model = c.model
     sc = model.scenario
     q = sc.quoting
@@ -171,8 +167,6 @@ def quote(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
 
 
 def _negotiate(c: Customer) -> Generator[simpy.Event, Any, None]:
-    from sim.customers import Lost
-
     model = c.model
     f = c.seg.funnel
     assert f is not None

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from sim.distributions import Distribution
-from sim.journey.common import pick_channel
+from sim.journey.common import Lost, pick_channel
 
 if TYPE_CHECKING:
     from sim.customers import Customer
@@ -44,6 +44,36 @@ def default_work(sc: Scenario, station: str) -> Distribution:
     return sc.partners.installers.install_time
 
 
+def _steps(c: Customer) -> dict[str, tuple[Any, ...]]:
+    """Per station of the segment's route, everything a visit needs, made once per run:
+    work and patience distributions with their streams, the routing table and stream, and
+    the ledger keys (the hot loop then formats no strings and looks nothing up twice)."""
+    rt = c.rt
+    steps = rt.get("service_steps")
+    if steps is None:
+        model = c.model
+        streams = model.streams
+        route = c.seg.service
+        assert route is not None
+        steps = {}
+        for station, step in route.items():
+            key = f"{c.segment}.service.{station}"
+            names = list(step.next)
+            cum, acc = [], 0.0
+            for name in names:
+                acc += step.next[name]
+                cum.append(acc)
+            steps[station] = (
+                model.stations[station], step.work or default_work(model.scenario, station),
+                streams.get(f"{key}.work"), step.patience,
+                streams.get(f"{key}.patience") if step.patience is not None else None,
+                names, cum, streams.get(f"{key}.route") if names else None,
+                f"service.{station}.visits", f"service.{station}.delayed",
+                f"service.{station}.abandoned")
+        rt["service_steps"] = steps
+    return steps
+
+
 def request(c: Customer) -> Generator[simpy.Event, Any, None]:
     """Route one request from its channel through the segment's stations until it leaves.
 
@@ -51,46 +81,33 @@ def request(c: Customer) -> Generator[simpy.Event, Any, None]:
         Lost: ``closed`` if none of the segment's channels is open, ``queue`` if the request
             gave up waiting at a station.
     """
-    from sim.customers import Lost
-
     model = c.model
-    route = c.seg.service
-    assert route is not None
     station: str | None = pick_channel(model, c.rt, c.seg.channels)
     if station is None:
         raise Lost("closed")
-    streams = model.streams
-    ledger = model.ledger
+    steps = _steps(c)
+    count = model.ledger.count
+    env = c.env
     c.set_stage("service")
     while station is not None:
-        step = route[station]
-        key = f"{c.segment}.service.{station}"
-        work = (step.work or default_work(model.scenario, station)).sample(
-            streams.get(f"{key}.work"))
-        patience = (step.patience.sample(streams.get(f"{key}.patience"))
-                    if step.patience is not None else None)
-        t0 = c.env.now
-        served, wait = yield from model.stations[station].serve(work, patience)
-        ledger.count(f"service.{station}.visits")
+        (st, work_dist, work_stream, patience_dist, patience_stream, names, cum, route_stream,
+         visits, delayed, abandoned) = steps[station]
+        work = work_dist.sample(work_stream)
+        patience = (patience_dist.sample(patience_stream)
+                    if patience_dist is not None else None)
+        t0 = env.now
+        served, wait = yield from st.serve(work, patience)
+        count(visits)
         if wait > 0 or not served:
-            ledger.count(f"service.{station}.delayed")
+            count(delayed)
         c.log("service", station, t0, "ok" if served else "abandoned")
         if not served:
-            ledger.count(f"service.{station}.abandoned")
+            count(abandoned)
             raise Lost("queue")
-        station = _next(c, station, step.next)
-
-
-def _next(c: Customer, station: str, nxt: dict[str, float]) -> str | None:
-    """The next station by the step's probabilities; None (leave) with the rest."""
-    if not nxt:
-        return None
-    names = list(nxt)
-    u = c.model.streams.get(f"{c.segment}.service.{station}.route").random()
-    acc = 0.0
-    for name in names:
-        acc += nxt[name]
-        if u < acc:
-            return name
-    return None
-
+        station = None
+        if names:  # the next station by the step's probabilities; leave with the rest
+            u = route_stream.random()
+            for name, edge in zip(names, cum, strict=True):
+                if u < edge:
+                    station = name
+                    break

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from sim.journey.common import Order, draw, pick_channel, system
+from sim.journey.common import Lost, Order, draw, pick_channel, system
 from sim.journey.fulfil import promised_lead
 
 if TYPE_CHECKING:
@@ -77,8 +77,6 @@ def landing(model: OmniModel, segment: str, cohort: bool) -> tuple[str | None, s
 
 def land(c: Customer) -> str:
     """:func:`landing` for a customer agent (a returning or referred customer)."""
-    from sim.customers import Lost
-
     channel, lost = landing(c.model, c.segment, c.cohort)
     if lost is not None:
         if channel is not None:
@@ -101,8 +99,6 @@ def repeat_purchase(c: Customer) -> Generator[simpy.Event, Any, Order]:
 
 
 def _visit(c: Customer, ch_name: str) -> Generator[simpy.Event, Any, Order]:
-    from sim.customers import Lost
-
     model = c.model
     sc = model.scenario
     L = model.ledger
@@ -138,8 +134,6 @@ def _visit(c: Customer, ch_name: str) -> Generator[simpy.Event, Any, Order]:
 
 
 def _checkout(c: Customer, ch_name: str, sku: int) -> Generator[simpy.Event, Any, Order]:
-    from sim.customers import Lost
-
     model = c.model
     sc = model.scenario
     L = model.ledger
