@@ -15,9 +15,12 @@ leaves the model when its relationship ends, so memory stays flat over long hori
 
 from __future__ import annotations
 
+import gc
 import math
+import threading
 from collections import Counter
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import mesa
@@ -38,6 +41,38 @@ from sim.streams import Streams, cumulative
 #: Journey stages shown in the time series (customers currently at each).
 STAGES = ("lead", "sales", "quote", "cart", "order", "fulfilment", "invoice", "payment",
           "after_sale", "dormant")
+
+
+#: garbage-collector thresholds while a run is in progress (see fewer_gc_passes)
+GC_THRESHOLDS = (50_000, 50, 100)
+_gc_lock = threading.Lock()
+_gc_users = 0
+_gc_saved: tuple[int, int, int] | None = None
+
+
+@contextmanager
+def fewer_gc_passes() -> Iterator[None]:
+    """Run with rarer cyclic garbage collections, restoring the thresholds afterwards.
+
+    A run allocates millions of short-lived objects (events, generators, customers) that
+    reference counting frees; Python's default thresholds then trigger full collections over
+    an ever larger live heap, which made run time grow faster than demand (benchmarks/
+    scaling.py: exponent 1.19 with the defaults, 1.07 with these). Nested and concurrent runs
+    (threads of the workshop server) share one saved setting.
+    """
+    global _gc_users, _gc_saved
+    with _gc_lock:
+        if _gc_users == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(*GC_THRESHOLDS)
+        _gc_users += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_users -= 1
+            if _gc_users == 0 and _gc_saved is not None:
+                gc.set_threshold(*_gc_saved)
 
 
 class OmniModel(mesa.Model):
@@ -287,11 +322,12 @@ class OmniModel(mesa.Model):
         self.horizon = end
         step = 24.0
         t = 0.0
-        while t < end:
-            t = min(t + step, end)
-            self.env.run(until=t)
-            if progress is not None:
-                progress(t, end)
+        with fewer_gc_passes():
+            while t < end:
+                t = min(t + step, end)
+                self.env.run(until=t)
+                if progress is not None:
+                    progress(t, end)
         self.datacollector.collect(self)
         self.in_flight = scan_in_flight(self)
         self.finish_in_flight()
