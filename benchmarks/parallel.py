@@ -40,12 +40,14 @@ def _warm_process(jobs: list, warm: list, workers: int) -> tuple[list, float]:
 
 def _warm_dask(jobs: list, warm: list, workers: int) -> tuple[list, float]:
     """``execute(..., "dask", scheduler=...)`` on a LocalCluster whose workers are warm."""
+    import dask
     from dask.distributed import Client, LocalCluster
 
     from sim.replicate import run_job
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with dask.config.set({"distributed.worker.profile.enabled": False}), \
+            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                         dashboard_address=None) as cluster, Client(cluster) as client:
         client.gather(client.map(run_job, warm, pure=False))
         t0 = time.perf_counter()
         outs = execute(jobs, "dask", scheduler=cluster.scheduler_address)

@@ -49,6 +49,7 @@ def _dask(jobs: list[Job], workers: int, scheduler: str | None,
           done: Done | None) -> list[Outcome]:
     import logging
 
+    import dask
     from dask.distributed import Client, LocalCluster, as_completed
 
     # the cluster's own start-up chatter is not for the user's terminal
@@ -62,8 +63,12 @@ def _dask(jobs: list[Job], workers: int, scheduler: str | None,
                 raise ExecutorError(f"--scheduler {scheduler}: cannot reach a Dask scheduler "
                                     f"({err})") from None
         else:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+            # workers sample their own stacks every 10 ms for Dask's dashboard profiler by
+            # default; nothing here reads those profiles, so they would only cost CPU
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                                       processes=True, dashboard_address=None,
+                                       silence_logs=logging.ERROR)
             client = Client(cluster)
         with client:
             keys = [f"omnisim-job-{j.scenario_index}-{j.replication}-{j.seed}-{i}"
