@@ -89,6 +89,11 @@ def cli() -> None:
       omnisim run baseline                   90 days of the baseline company, KPI table
       omnisim run baseline --days 30 --set channels.call_centre.staff=8
       omnisim run my-company.yaml --json     KPIs as one JSON object on stdout
+      omnisim compare --ladder total-commerce    the six maturity phases, with 95% CIs
+      omnisim sweep baseline --vary channels.call_centre.staff=2:8:2 -r 5
+      omnisim plot results/compare-total-commerce/seed-1   figures; 'report' for HTML
+      omnisim workshop                       the class page on http://127.0.0.1:8765
+      omnisim selfcheck                      the engine against queueing theory
 
     Scenario files are YAML (see docs/scenarios.md); every outcome (abandonment, DSO, cost)
     comes out of the simulated flow, never from a number in the file.
