@@ -9,7 +9,6 @@ Killing a sweep and a Dask worker (issue 5) belong with ``omnisim sweep`` and ar
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import random
@@ -18,26 +17,17 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from sim.cli import main
+from cli_helpers import run_in_process
+
 from sim.results import cleanup_stale, is_complete
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def omnisim(argv: list[str]) -> tuple[int, str, str]:
-    """``omnisim ARGV`` in this process: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            main(argv)
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
+omnisim = run_in_process
 
 
 KILL_RUN = ["run", "validation/mmc", "--days", "12", "--seed", "3"]

@@ -9,20 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import ROOT, SMALL, run_subprocess
 
 from analysis import ResultsError, load, load_runs
 from analysis.figures import FITS, KINDS, NotApplicable, cycle_times, draw
 
-ROOT = Path(__file__).resolve().parents[1]
-SMALL = str(ROOT / "tests" / "scenarios" / "small.yaml")
-
-
-def omnisim(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    res = subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True,
-                         text=True, cwd=ROOT)
-    if check:
-        assert res.returncode == 0, res.stderr
-    return res
+omnisim = run_subprocess
 
 
 @pytest.fixture(scope="module")

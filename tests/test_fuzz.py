@@ -14,23 +14,22 @@ a handful run as real subprocesses at the end. Killed runs: tests/test_faults.py
 from __future__ import annotations
 
 import copy
-import io
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from cli_helpers import run_in_process
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.cli import main
 from sim.distributions import DIST_NAMES
 from sim.scenario import LinkName, load_raw, resolve_path, validate
 
@@ -140,14 +139,8 @@ def _no_hang(seconds: int) -> Iterator[None]:
 def omnisim(argv: list[str]) -> tuple[int, str, str]:
     """``omnisim ARGV`` in this process: (exit code, stdout, stderr). An exception other
     than SystemExit (a traceback for the user) propagates and fails the test."""
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with _no_hang(HANG_SECONDS), redirect_stdout(out), redirect_stderr(err):
-        try:
-            main(argv)
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
+    with _no_hang(HANG_SECONDS):
+        return run_in_process(argv)
 
 
 def assert_rejected(code: int, stdout: str, stderr: str, results: Path | None) -> str:

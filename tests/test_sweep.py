@@ -13,11 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from cli_helpers import ROOT, SMALL, run_subprocess
 
 from sim.sweep import SweepError, design_points, numeric, parse_vary
 
-ROOT = Path(__file__).resolve().parents[1]
-SMALL = str(ROOT / "tests" / "scenarios" / "small.yaml")
 VARY = ("--vary", "channels.call_centre.staff=1:5:1",
         "--vary", "links.stock_sync.interval=1 h,6 h,24 h")
 
@@ -81,13 +80,7 @@ def test_latin_hypercube_puts_one_point_in_every_stratum():
 
 
 # ---------------------------------------------------------------------------- end to end
-def omnisim(*args: str, check: bool = True, **kw) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONHASHSEED": "random"}
-    res = subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True,
-                         text=True, env=env, cwd=ROOT, **kw)
-    if check:
-        assert res.returncode == 0, res.stderr
-    return res
+omnisim = run_subprocess
 
 
 def sweep_args(out: Path, *extra: str) -> list[str]:

@@ -7,26 +7,15 @@ Little's law for every station and all three conservation laws.
 
 from __future__ import annotations
 
-import io
 import json
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_in_process
 
-from sim.cli import main
 from sim.validation import suite
 
-
-def omnisim(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            main(argv)
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
+omnisim = run_in_process
 
 
 def test_selfcheck_json_rows() -> None:

@@ -1,0 +1,41 @@
+"""Running the ``omnisim`` command from tests: in this process, or as a real subprocess."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+from typing import Any
+
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+#: a small, quick company for sweep, plot and report tests
+SMALL = str(ROOT / "tests" / "scenarios" / "small.yaml")
+
+
+def run_in_process(argv: list[str]) -> tuple[int, str, str]:
+    """``omnisim ARGV`` in this process: (exit code, stdout, stderr). An exception other
+    than SystemExit (a traceback for the user) propagates and fails the test."""
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            main(argv)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    return code, out.getvalue(), err.getvalue()
+
+
+def run_subprocess(*args: str, check: bool = True, **kw: Any) -> subprocess.CompletedProcess:
+    """``python -m sim.cli ARGS`` in the repository root, with a random hash seed; asserts
+    exit code 0 unless ``check`` is False."""
+    env = {**os.environ, "PYTHONHASHSEED": "random"}
+    res = subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True,
+                         text=True, env=env, cwd=ROOT, **kw)
+    if check:
+        assert res.returncode == 0, res.stderr
+    return res
