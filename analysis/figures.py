@@ -76,7 +76,7 @@ def _short_params(params: str) -> str:
     return ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, _, v in pairs)
 
 
-def _groups(res: Results) -> tuple[str, list[str]]:
+def groups(res: Results) -> tuple[str, list[str]]:
     """The column that tells scenarios/points apart, and its values in order."""
     if res.kind == "sweep":
         t = res.table
@@ -151,7 +151,7 @@ def kpi(res: Results, path: Path) -> Path:
 def funnel(res: Results, path: Path) -> Path:
     """Counts per lead-to-cash stage (means over replications), one bar group per scenario;
     log scale, so every stage's drop reads as a ratio."""
-    col, names = _groups(res)
+    col, names = groups(res)
     t = res.table
     cols = [f"funnel.{k}" for k, _ in FUNNEL]
     if not set(cols) <= set(t.columns):
@@ -260,7 +260,7 @@ def _sample(ts: pd.DataFrame) -> str:
 
 def cost(res: Results, path: Path) -> Path:
     """Cost per order by bucket (stacked), per scenario or point."""
-    col, names = _groups(res)
+    col, names = groups(res)
     t = res.table
     cols = [f"cost_breakdown.{b}" for b in COST_BUCKETS if f"cost_breakdown.{b}" in t.columns]
     if not cols or "orders" not in t.columns:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.figures import FITS, NotApplicable, draw
+from analysis.figures import FITS, NotApplicable, draw, groups
 from analysis.results import Results
 from analysis.stats import describe_difference, is_rate, mean_ci
 
@@ -57,17 +57,13 @@ def _fmt(kpi: str, mean: float, lo: float, hi: float) -> str:
 
 def _kpi_table(res: Results) -> str:
     t = res.table
-    if res.kind == "sweep":
-        groups = list(t.drop_duplicates("point").sort_values("point")["params"])
-        col = "params"
-    else:
-        groups, col = res.scenarios, "scenario"
+    col, names = groups(res)
     kpis = [k for k in REPORT_KPIS if k in t.columns]
-    head = "".join(f"<th>{html.escape(g)}</th>" for g in groups)
+    head = "".join(f"<th>{html.escape(g)}</th>" for g in names)
     rows = []
     for k in kpis:
         cells = []
-        for g in groups:
+        for g in names:
             vals = t.loc[t[col] == g, k].astype(float).tolist()
             m, lo, hi, _ = mean_ci(vals) if len(vals) > 1 else \
                 (vals[0] if vals else math.nan, math.nan, math.nan, 1)
@@ -173,6 +169,6 @@ def write_report(res: Results, path: Path) -> tuple[Path, list[str]]:
 
 def summary_frame(res: Results) -> pd.DataFrame:
     """Means per scenario/point of the report's KPIs (handy in notebooks)."""
-    col = "params" if res.kind == "sweep" else "scenario"
+    col, _ = groups(res)
     kpis = [k for k in REPORT_KPIS if k in res.table.columns]
     return res.table.groupby(col, sort=False)[kpis].mean()

@@ -43,6 +43,23 @@ STAGES = ("lead", "sales", "quote", "cart", "order", "fulfilment", "invoice", "p
           "after_sale", "dormant")
 
 
+def station_capacity(sc: Scenario, station: str) -> int:
+    """Servers of a station: a staffed channel's staff (an unstaffed one is unlimited), a
+    system's capacity, a team's staff, the warehouse's pickers, the installers' teams."""
+    if station in sc.channels:
+        ch = sc.channels[station]
+        return ch.staff if ch.staffed else INFINITE
+    if station in sc.systems:
+        return sc.systems[station].capacity
+    if station in sc.teams:
+        return sc.teams[station].staff
+    if station == "warehouse":
+        return sc.warehouse.pickers
+    if station == "installers" and sc.partners.installers is not None:
+        return sc.partners.installers.teams
+    raise KeyError(f"no station {station!r} in scenario {sc.name!r}")
+
+
 #: garbage-collector thresholds while a run is in progress (see fewer_gc_passes)
 GC_THRESHOLDS = (50_000, 50, 100)
 _gc_lock = threading.Lock()
@@ -122,20 +139,21 @@ class OmniModel(mesa.Model):
         sc, env, off = self.scenario, self.env, self.offset
         st: dict[str, Station] = {}
         for name, ch in sc.channels.items():
-            cap = ch.staff if ch.staffed else INFINITE
-            st[name] = Station(env, name, "channel", cap, ch.hours, off,
+            st[name] = Station(env, name, "channel", station_capacity(sc, name), ch.hours, off,
                                ch.cost_per_staff_hour if ch.staffed else 0.0,
                                pause_when_closed=False)
-        for name, sy in sc.systems.items():
-            st[name] = Station(env, name, "system", sy.capacity, None, off)
+        for name in sc.systems:
+            st[name] = Station(env, name, "system", station_capacity(sc, name), None, off)
         for name, tm in sc.teams.items():
-            st[name] = Station(env, name, "team", tm.staff, tm.hours, off, tm.cost_per_staff_hour)
+            st[name] = Station(env, name, "team", station_capacity(sc, name), tm.hours, off,
+                               tm.cost_per_staff_hour)
         wh = sc.warehouse
-        st["warehouse"] = Station(env, "warehouse", "team", wh.pickers, wh.hours, off,
-                                  wh.cost_per_picker_hour)
+        st["warehouse"] = Station(env, "warehouse", "team", station_capacity(sc, "warehouse"),
+                                  wh.hours, off, wh.cost_per_picker_hour)
         inst = sc.partners.installers
         if inst is not None:
-            st["installers"] = Station(env, "installers", "partner", inst.teams, inst.hours, off)
+            st["installers"] = Station(env, "installers", "partner",
+                                       station_capacity(sc, "installers"), inst.hours, off)
         self.stations = st
 
     def _build_prices(self) -> None:

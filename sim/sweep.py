@@ -247,8 +247,12 @@ class Sweep:
         return [Job(self.ref, i, r, self.seed + r, self.overrides + self.sets(p), self.days)
                 for r in range(self.replications) for i, p in enumerate(self.points)]
 
+    def point_file(self, point: int, replication: int) -> Path:
+        """Where the run of ``point`` x ``replication`` is saved."""
+        return self.folder / "points" / f"p{point:05d}-r{replication:04d}.json"
+
     def job_file(self, job: Job) -> Path:
-        return self.folder / "points" / f"p{job.scenario_index:05d}-r{job.replication:04d}.json"
+        return self.point_file(job.scenario_index, job.replication)
 
     def done(self) -> set[tuple[int, int]]:
         """(point, replication) pairs saved by this or an earlier run of the same sweep."""
@@ -346,7 +350,7 @@ def load_rows(sw: Sweep) -> list[dict[str, Any]]:
     rows = []
     for i, point in enumerate(sw.points):
         for r in range(sw.replications):
-            path = sw.folder / "points" / f"p{i:05d}-r{r:04d}.json"
+            path = sw.point_file(i, r)
             try:
                 rec = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as err:

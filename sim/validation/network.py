@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sim.distributions import Distribution, Exponential
 from sim.journey.service import default_work
-from sim.resources import INFINITE
+from sim.model import station_capacity
 from sim.scenario import Scenario
 from sim.validation.theory import Node, QueueTheory, erlang_a, erlang_c, traffic
 
@@ -52,20 +52,6 @@ def _rate(dist: Distribution, what: str) -> float:
     if not isinstance(dist, Exponential):
         raise NotAQueueingNetwork(f"{what}: {dist.describe()} is not exponential")
     return 1.0 / dist.mean
-
-
-def _servers(sc: Scenario, station: str) -> int:
-    if station in sc.channels:
-        ch = sc.channels[station]
-        return ch.staff if ch.staffed else INFINITE
-    if station in sc.teams:
-        return sc.teams[station].staff
-    if station in sc.systems:
-        return sc.systems[station].capacity
-    if station == "warehouse":
-        return sc.warehouse.pickers
-    assert sc.partners.installers is not None
-    return sc.partners.installers.teams
 
 
 def _always_open(sc: Scenario, station: str) -> bool:
@@ -115,6 +101,6 @@ def network_of(sc: Scenario) -> Network:
                                           "has a closed form only on a one-station route")
             theta[station] = _rate(step.patience, f"{where}.service.{station}.patience")
         entry = dict(seg.channels).get(station, 0.0)
-        nodes.append(Node(station, _servers(sc, station), mu, per_hour * entry / weights))
+        nodes.append(Node(station, station_capacity(sc, station), mu, per_hour * entry / weights))
     routing = {s: dict(step.next) for s, step in route.items()}
     return Network(name, tuple(nodes), routing, theta)
