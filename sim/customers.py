@@ -64,8 +64,7 @@ class Customer(mesa.Agent):
                              if self.seg.credit_limit is not None else None)
         self._wake: simpy.Event | None = None
         self.done = False
-        # business objects for the event log (only if it keeps them): see log() and relate()
-        self._objects: bool = getattr(model.eventlog, "with_objects", False)
+        # business objects for the event log (if it keeps them): see log() and relate()
         self._prospect = self.kind != "service"  # a lead until the first purchase is done
         self._related: tuple[int, str, float] = (0, "", 0.0)
         if not existing:
@@ -95,7 +94,7 @@ class Customer(mesa.Agent):
         purchase is done), the case's quote or order (see :meth:`relate`) and ``objects``
         (tokens as in :mod:`sim.eventlog`), with the value of the quote or order.
         """
-        if not self._objects:
+        if not self.model.log_objects:
             self.model.eventlog.record(self.case, self.unique_id, self.segment, activity,
                                        resource, start, self.env.now, outcome, cost)
             return

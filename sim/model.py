@@ -111,6 +111,8 @@ class OmniModel(mesa.Model):
         self.env = simpy.Environment()
         self.streams = Streams(self.seed_value)
         self.eventlog = eventlog if eventlog is not None else EventLog(None)
+        #: whether event-log rows carry business objects (Customer.log)
+        self.log_objects: bool = getattr(self.eventlog, "with_objects", False)
         self.offset = scenario.start_date.weekday() * 24.0
         self.warmup = scenario.warmup
         self.ledger = Ledger()
