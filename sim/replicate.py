@@ -13,14 +13,13 @@ or in a worker process, and the numbers do not depend on which worker ran it.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from typing import Any
 
 from sim.runner import prepare, run_replication
+from sim.workers import context as pool_context
 
 
 @dataclass(frozen=True)
@@ -84,14 +83,6 @@ def plan(refs: Sequence[str], replications: int, base_seed: int,
             for r in range(replications) for i, ref in enumerate(refs)]
 
 
-def default_workers() -> int:
-    """All cores this process may use."""
-    try:
-        return max(len(os.sched_getaffinity(0)), 1)
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(os.cpu_count() or 1, 1)
-
-
 def run_jobs(jobs: Iterable[Job], workers: int = 1,
              done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Run jobs serially (``workers=1``) or in a process pool; results in job order."""
@@ -103,9 +94,9 @@ def run_jobs(jobs: Iterable[Job], workers: int = 1,
             if done is not None:
                 done(out)
     else:
-        # spawn: workers start clean (no inherited state, no fork of a threaded parent)
+        # workers forked from a fork server that has imported omnisim (sim.workers)
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
-                                 mp_context=get_context("spawn")) as pool:
+                                 mp_context=pool_context()) as pool:
             futures = {pool.submit(run_job, job): job for job in jobs}
             try:
                 for fut in as_completed(futures):

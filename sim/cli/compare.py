@@ -115,8 +115,7 @@ def compare(scenarios: tuple[str, ...], ladder: str | None, replications: int, s
       omnisim compare baseline total-commerce/phase-4-integrated -r 8 --days 60
       omnisim compare --ladder omnichannel --set channels.call_centre.staff=8 --json
     """
-    from sim.replicate import bottlenecks, default_workers, plan, run_jobs
-    from sim.runner import prepare
+    from sim.workers import default_workers, start_early
 
     if ladder and scenarios:
         raise CliError("give SCENARIO arguments or --ladder, not both")
@@ -124,6 +123,12 @@ def compare(scenarios: tuple[str, ...], ladder: str | None, replications: int, s
     if len(refs) < 2:
         raise CliError("compare needs at least two scenarios (or --ladder); "
                        "for one scenario use 'omnisim run'")
+    n_workers = workers or default_workers()
+    if n_workers > 1:
+        start_early()  # the workers' imports overlap with reading the scenarios
+    from sim.replicate import bottlenecks, plan, run_jobs
+    from sim.runner import prepare
+
     extra = tuple(overrides) + ((f"warmup={warmup}",) if warmup else ())
     names = []
     for ref in refs:  # validate everything here, before any worker starts
@@ -131,7 +136,6 @@ def compare(scenarios: tuple[str, ...], ladder: str | None, replications: int, s
     if len(set(names)) != len(names):
         raise CliError(f"scenario names must differ: {', '.join(names)}")
     jobs = plan(refs, replications, seed, extra, days)
-    n_workers = workers or default_workers()
     show = sys.stderr.isatty() if progress is None else progress
     outcomes = _run_with_progress(jobs, n_workers, show, run_jobs)
     result = _summarise(outcomes, names, bottlenecks(outcomes))

@@ -53,16 +53,19 @@ def selfcheck(cases: tuple[str, ...], replications: int | None, workers: int | N
     runs (docs/validation.md). Little's law and customer conservation are checked exactly
     in every replication. Takes about a minute on 2 cores. Exit code 1 if a check fails.
     """
+    from sim.workers import default_workers, start_early
+
+    n_workers = workers or default_workers()
+    if n_workers > 1:
+        start_early()
     from sim.validation.suite import (
         CASES,
         comparisons_in,
-        default_workers,
         evaluate,
         run_suite,
     )
 
     chosen = [c for c in CASES if not cases or c.key in cases]
-    n_workers = workers or default_workers()
     show = sys.stderr.isatty() if progress is None else progress
     total = sum(replications or c.replications for c in chosen)
     t0 = time.perf_counter()

@@ -73,6 +73,11 @@ def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | No
 
     if scheduler and executor != "dask":
         raise CliError("--scheduler needs --executor dask")
+    if executor == "process" or (executor == "dask" and not scheduler):
+        from sim.workers import start_early
+
+        # the local workers' imports overlap with planning the sweep
+        start_early(also=["distributed"] if executor == "dask" else [])
     try:
         parsed = [parse_vary(v) for v in varies]
 

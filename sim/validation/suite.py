@@ -20,12 +20,12 @@ conservation laws are identities of every run and are checked exactly.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from typing import Any
+
+from sim.workers import context
 
 ALPHA = 0.05  #: family-wise error rate of the statistical comparisons
 
@@ -138,7 +138,7 @@ def run_suite(cases: Sequence[Case], workers: int = 1, replications: int | None 
                 done()
     else:
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
-                                 mp_context=get_context("spawn")) as pool:
+                                 mp_context=context()) as pool:
             futures = [(key, pool.submit(_job, args)) for key, args in jobs]
             try:
                 for key, fut in futures:
@@ -237,11 +237,3 @@ def evaluate(case: Case, reps: Sequence[dict[str, Any]], comparisons: int,
                     sum(r["conservation_ok"] for r in reps), math.nan, math.nan, 0.0,
                     all(r["conservation_ok"] for r in reps), len(reps)))
     return rows
-
-
-def default_workers() -> int:
-    """Cores this process may use."""
-    try:
-        return max(len(os.sched_getaffinity(0)), 1)
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(os.cpu_count() or 1, 1)

@@ -1,0 +1,63 @@
+"""Worker processes for replications: forked from a fork server that has imported omnisim.
+
+A spawned worker is a fresh interpreter: before its first job it spends about a second
+importing SimPy, NumPy, pandas and Mesa, and after its last job it tears all of that down
+again, while the other worker has already finished. With two workers on two cores those two
+seconds are a tenth of a typical comparison. Here a *fork server* (a clean, single-threaded
+process started from scratch, not a copy of the caller, which may be running a progress-bar
+thread) imports omnisim once; every worker is forked from it, starts at once, and ends with
+``os._exit``. :func:`start_early` starts the server while the caller is still reading its
+scenario files, so the import happens on the other core. The workers of the Dask
+``LocalCluster`` omnisim starts are forked from the same server (:mod:`sim.executors`).
+
+Numbers do not depend on this: a job carries its own seeds (:mod:`sim.replicate`).
+Where there is no fork server (Windows), workers are spawned as before.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from multiprocessing.context import BaseContext
+
+#: imported by the fork server, so that every worker forked from it starts with them
+PRELOAD = ["sim.replicate"]
+
+
+def context(also: Sequence[str] = ()) -> BaseContext:
+    """The multiprocessing context every omnisim process pool uses.
+
+    Args:
+        also: modules the fork server imports besides :data:`PRELOAD`, if this call is the
+            one that starts it (it is started once per process).
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([*PRELOAD, *also])
+    return ctx
+
+
+def start_early(also: Sequence[str] = ()) -> str:
+    """Start the fork server now (its imports run while the caller goes on); a no-op when it
+    is running already.
+
+    Returns:
+        The start method of omnisim's pools: ``"forkserver"``, or ``"spawn"`` where the
+        platform has no fork server.
+    """
+    method = context(also).get_start_method()
+    if method == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+    return method
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(os.cpu_count() or 1, 1)
