@@ -46,8 +46,14 @@ fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/python -m ruff check sim analysis tests benchmarks
 
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@touch $(BENCH_STAMP)
+
 ## bench: performance benchmarks (not tests): tables on the terminal, JSON in results/benchmarks/
-bench: $(STAMP)
+bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/journey.py
 	$(BIN)/python benchmarks/scaling.py

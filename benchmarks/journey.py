@@ -3,9 +3,13 @@ per second, and a profile of where the time goes.
 
 A journey is one customer from lead (or start, for the customer base) to a terminal state:
 converted and paid, lost at a named step, churned, or in flight at the horizon. Time is
-measured in a fresh process without the event log (as replications run); events are counted
-in a second run with a counting wrapper around ``simpy.Environment.step``; the profile
-(``cProfile``, a third run) lists the functions with the most own time.
+measured in fresh processes without the event log (as replications run), the fastest of
+``--repeats`` runs; events are counted
+in a second run with a counting wrapper around ``simpy.Environment.step``. Two profiles
+list the functions with the most own time: a statistical one (``pyinstrument``, sampling
+every millisecond, so the code runs at nearly full speed and cheap, often-called functions
+are not inflated; installed by ``make bench``) and a deterministic one (``cProfile``, exact
+call counts). Each runs in its own fresh process.
 
     .venv/bin/python benchmarks/journey.py [--days 90] [--top 15]
 """
@@ -18,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import timed_child, write  # noqa: E402
+from common import fastest, timed_child, write  # noqa: E402
 
 RUN = r'''
 import json, resource, sys, time
@@ -37,6 +41,10 @@ if mode == "profile":
     import cProfile, io, pstats
     prof = cProfile.Profile()
     prof.enable()
+elif mode == "sample":
+    from pyinstrument import Profiler
+    prof = Profiler(interval=0.001)
+    prof.start()
 t0 = time.perf_counter()
 rep = run_replication(loaded)
 wall = time.perf_counter() - t0
@@ -47,6 +55,14 @@ if mode == "profile":
     s = io.StringIO()
     pstats.Stats(prof, stream=s).sort_stats("tottime").print_stats(int(sys.argv[3]))
     out["profile"] = s.getvalue()
+elif mode == "sample":
+    prof.stop()
+    text = prof.output_text(flat=True, flat_time="self", time="percent_of_total",
+                            processor_options={"filter_threshold": 0})
+    # pyinstrument's flat view also prints one "[self]" line that pools the leftover own time
+    # of frames it folded away, under one arbitrary file name: not a function, left out
+    rows = [ln for ln in text.splitlines() if "%" in ln and "[self]" not in ln]
+    out["profile"] = "\n".join(rows[:int(sys.argv[3])])
 print(json.dumps(out))
 '''
 
@@ -55,11 +71,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--days", type=float, default=90.0)
     ap.add_argument("--top", type=int, default=15)
+    ap.add_argument("--repeats", type=int, default=3, help="timed runs; the fastest is kept")
     a = ap.parse_args()
     days = str(a.days)
-    timed = timed_child(RUN, days, "time")
+    timed = fastest([(RUN, days, "time")], a.repeats)[0]
     counted = timed_child(RUN, days, "count")
     prof = timed_child(RUN, days, "profile", str(a.top))
+    try:
+        sampled = timed_child(RUN, days, "sample", str(a.top))["profile"]
+    except RuntimeError as err:  # pyinstrument missing: `make bench` installs it
+        sampled = f"(no statistical profile: {str(err).strip().splitlines()[-1]})"
     us = 1e6 * timed["sim_s"] / timed["journeys"]
     row = {"days": a.days, "journeys": timed["journeys"], "sim_s": timed["sim_s"],
            "us_per_journey": us, "journeys_per_s": timed["journeys"] / timed["sim_s"],
@@ -68,11 +89,13 @@ def main() -> None:
     print(f"baseline company, {a.days:g} days, one core, no event log")
     for k, v in row.items():
         print(f"  {k:16s} {v:,.1f}" if isinstance(v, float) else f"  {k:16s} {v:,}")
-    print("\nprofile (own time, top functions):")
+    print("\nstatistical profile (pyinstrument, share of samples in each function's own code):")
+    print(sampled)
+    print("\ndeterministic profile (cProfile, own time, top functions):")
     lines = prof["profile"].splitlines()
     start = next((i for i, ln in enumerate(lines) if "tottime" in ln), 0)
     print("\n".join(lines[start:start + a.top + 1]))
-    print(f"wrote {write('journey', [row], {'profile': prof['profile']})}")
+    print(f"wrote {write('journey', [row], {'profile': prof['profile'], 'sampled': sampled})}")
 
 
 if __name__ == "__main__":

@@ -78,8 +78,9 @@ class Station(simpy.Resource):
         self.busy = 0.0
         self.answered_in_target = 0
 
-    def _tick(self) -> None:
-        now = self._env.now
+    def _tick(self, now: float) -> None:
+        """Add the time since the last change, at the present counts, to the time averages
+        (``now``: the clock, which callers have read already)."""
         dt = now - self._last
         if dt:
             nq = len(self.queue) + self.waiting_closed
@@ -133,17 +134,19 @@ class Station(simpy.Resource):
         """
         env = self._env
         t0 = env.now
-        self._tick()
+        self._tick(t0)
         self.arrivals += 1
         key = self._seq
         self._seq += 1
         self._present[key] = t0
+        # the clock is read once after every yield (``now``), as it cannot move in between
         if self.infinite and self.hours is None:
             self.in_service_n += 1
             yield env.timeout(work)
-            self._tick()
+            now = env.now
+            self._tick(now)
             self.in_service_n -= 1
-            self.in_window_sum += env.now - self._present.pop(key)
+            self.in_window_sum += now - self._present.pop(key)
             self.busy += work
             self.served += 1
             self.sojourn_sum += work
@@ -155,16 +158,17 @@ class Station(simpy.Resource):
                 if patience is not None and patience <= closed:
                     self.waiting_closed += 1
                     yield env.timeout(patience)
-                    self._tick()
+                    now = env.now
+                    self._tick(now)
                     self.waiting_closed -= 1
-                    self.in_window_sum += env.now - self._present.pop(key)
+                    self.in_window_sum += now - self._present.pop(key)
                     self.abandoned += 1
-                    self.wait_sum += env.now - t0
-                    self.sojourn_sum += env.now - t0
-                    return False, env.now - t0
+                    self.wait_sum += now - t0
+                    self.sojourn_sum += now - t0
+                    return False, now - t0
                 self.waiting_closed += 1
                 yield env.timeout(closed)
-                self._tick()
+                self._tick(env.now)
                 self.waiting_closed -= 1
                 if patience is not None:
                     patience -= closed
@@ -174,6 +178,7 @@ class Station(simpy.Resource):
             # the request and release events (the seat stands in ``users`` meanwhile)
             seat = object()
             self.users.append(seat)  # type: ignore[arg-type]
+            start = env.now
         else:
             req = self.request()
             if patience is None:
@@ -181,18 +186,19 @@ class Station(simpy.Resource):
             else:
                 got = yield req | env.timeout(patience)
                 if req not in got:
-                    self._tick()
+                    now = env.now
+                    self._tick(now)
                     if req.triggered:  # granted in this very instant: hand the server back
                         self.release(req)
                     else:
                         req.cancel()
-                    self.in_window_sum += env.now - self._present.pop(key)
+                    self.in_window_sum += now - self._present.pop(key)
                     self.abandoned += 1
-                    self.wait_sum += env.now - t0
-                    self.sojourn_sum += env.now - t0
-                    return False, env.now - t0
-            self._tick()  # (a free seat is taken at t0, already accounted for above)
-        start = env.now
+                    self.wait_sum += now - t0
+                    self.sojourn_sum += now - t0
+                    return False, now - t0
+            start = env.now
+            self._tick(start)  # (a free seat is taken at t0, already accounted for above)
         wait = start - t0
         if self.hours is None:
             end = start + work
@@ -202,7 +208,8 @@ class Station(simpy.Resource):
             end = start + self.hours.until_open(start, self.offset) + work
         if end > start:
             yield env.timeout(end - start)
-        self._tick()
+        now = env.now
+        self._tick(now)
         if self.queue:
             # SimPy's release removes the user now and grants the next waiting request when
             # the release event is processed (a seat is released like a request)
@@ -212,18 +219,18 @@ class Station(simpy.Resource):
             # server without it (same outcome, one event fewer; a request arriving later in
             # this instant finds the server free either way)
             self.users.remove(req if seat is None else seat)  # type: ignore[arg-type]
-        self.in_window_sum += env.now - self._present.pop(key)
+        self.in_window_sum += now - self._present.pop(key)
         self.busy += work
         self.served += 1
         if wait <= SERVICE_LEVEL_TARGET:
             self.answered_in_target += 1
         self.wait_sum += wait
-        self.sojourn_sum += env.now - t0
+        self.sojourn_sum += now - t0
         return True, wait
 
     def snapshot(self, now: float) -> dict[str, float]:
         """Window statistics at ``now`` (used for KPIs and the Little's-law check)."""
-        self._tick()
+        self._tick(now)
         span = max(now - self.window_start, 1e-12)
         done = self.served + self.abandoned
         present_time = sum(now - t for t in self._present.values())
