@@ -281,8 +281,6 @@ class EventLog:
         ]
         if self._objects is not None:
             arrays += [_dict_array(self._objects), pa.array(self._value, type=pa.float64())]
-            self._objects.clear()
-            self._value.clear()
         table = pa.Table.from_arrays(arrays, schema=self.schema)
         self._writer_or_open().write_table(table, row_group_size=len(table))
         self._counts.update(self._activity)
@@ -297,6 +295,7 @@ class EventLog:
             self._end,
             self._outcome,
             self._cost,
+            *((self._objects, self._value) if self._objects is not None else ()),
         ):
             column.clear()
 
@@ -319,6 +318,16 @@ class EventLog:
         self._closed = True
         self.record = self._reject  # type: ignore[method-assign]
 
+    def abandon(self) -> None:
+        """Close the file without writing the buffered rows (idempotent): the run failed or
+        was interrupted, perhaps in the middle of a flush, and its folder is thrown away."""
+        if self._closed:
+            return
+        self._closed = True
+        self.record = self._reject  # type: ignore[method-assign]
+        if self._writer is not None:
+            self._writer.close()
+
     def _reject(self, *args: object, **kwargs: object) -> None:
         """``record`` once the log is closed."""
         raise RuntimeError("event log is closed")
@@ -332,7 +341,10 @@ class EventLog:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        if exc_type is None:
+            self.close()
+        else:  # writing now could only add a second error to the first (or to Ctrl-C)
+            self.abandon()
 
 
 def read_eventlog(path: str | os.PathLike[str]) -> pd.DataFrame:

@@ -97,6 +97,36 @@ def test_record_after_close_raises(tmp_path: Path) -> None:
             log.record(1, 2, "retail", "order", "web", 0.0, 1.0, "ok")
 
 
+class _Interrupting(dict):
+    """A Counter stand-in whose update is interrupted (Ctrl-C in the middle of a flush)."""
+
+    def update(self, *args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+
+def test_interrupt_during_a_flush_propagates_as_itself(tmp_path: Path) -> None:
+    # Ctrl-C can land inside a flush, after the row group is written and before the buffers
+    # are cleared; leaving the `with` block must not write again (which found columns of
+    # different lengths and replaced the interrupt by an ArrowInvalid traceback)
+    log = EventLog(tmp_path / "log.parquet", chunk_rows=3, objects=True)
+    log._counts = _Interrupting()  # type: ignore[assignment]
+    with pytest.raises(KeyboardInterrupt), log:
+        for row in _rows(5):
+            log.record(*row, "order", 1.0)
+    with pytest.raises(RuntimeError, match="closed"):
+        log.record(*_rows(1)[0])
+    log.close()  # closing again is a no-op
+
+
+def test_error_inside_the_block_skips_the_buffered_rows(tmp_path: Path) -> None:
+    path = tmp_path / "log.parquet"
+    with pytest.raises(ValueError, match="boom"), EventLog(path, chunk_rows=4) as log:
+        for row in _rows(6):  # one row group of 4 written, 2 rows buffered
+            log.record(*row)
+        raise ValueError("boom")
+    assert pq.ParquetFile(path).metadata.num_rows == 4
+
+
 def test_invalid_arguments(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="chunk_rows"):
         EventLog(tmp_path / "log.parquet", chunk_rows=0)
