@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
 from sim.runner import prepare, run_replication
-from sim.workers import context as pool_context
+from sim.workers import run_all
 
 
 @dataclass(frozen=True)
@@ -86,28 +85,8 @@ def plan(refs: Sequence[str], replications: int, base_seed: int,
 def run_jobs(jobs: Iterable[Job], workers: int = 1,
              done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Run jobs serially (``workers=1``) or in a process pool; results in job order."""
-    jobs = list(jobs)
-    results: dict[Job, Outcome] = {}
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            results[job] = out = run_job(job)
-            if done is not None:
-                done(out)
-    else:
-        # workers forked from a fork server that has imported omnisim (sim.workers)
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
-                                 mp_context=pool_context()) as pool:
-            futures = {pool.submit(run_job, job): job for job in jobs}
-            try:
-                for fut in as_completed(futures):
-                    results[futures[fut]] = out = fut.result()
-                    if done is not None:
-                        done(out)
-            except BaseException:
-                for fut in futures:
-                    fut.cancel()
-                raise
-    return [results[j] for j in jobs]
+    return run_all(run_job, list(jobs), workers,
+                   None if done is None else lambda _, out: done(out))
 
 
 def tidy_rows(outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:

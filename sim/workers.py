@@ -18,8 +18,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing.context import BaseContext
+from typing import Any, TypeVar
+
+A = TypeVar("A")
+R = TypeVar("R")
 
 #: imported by the fork server, so that every worker forked from it starts with them
 PRELOAD = ["sim.replicate"]
@@ -53,6 +58,43 @@ def start_early(also: Sequence[str] = ()) -> str:
 
         forkserver.ensure_running()
     return method
+
+
+def run_all(fn: Callable[[A], R], args: Sequence[A], workers: int,
+            done: Callable[[int, R], None] | None = None) -> list[R]:
+    """``fn(a)`` for every ``a`` of ``args``: here, one after another (``workers <= 1`` or a
+    single item), or in a pool of ``workers`` processes of :func:`context`.
+
+    Args:
+        fn: a module-level function (it is pickled by name for the workers).
+        args: its arguments, one job each.
+        workers: processes.
+        done: called in this process with ``(index, result)`` as each job finishes.
+
+    Returns:
+        The results in the order of ``args``. On an error or Ctrl-C the jobs not yet started
+        are cancelled and the exception propagates.
+    """
+    results: list[Any] = [None] * len(args)
+    if workers <= 1 or len(args) <= 1:
+        for i, a in enumerate(args):
+            results[i] = out = fn(a)
+            if done is not None:
+                done(i, out)
+        return results
+    with ProcessPoolExecutor(max_workers=min(workers, len(args)), mp_context=context()) as pool:
+        futures = {pool.submit(fn, a): i for i, a in enumerate(args)}
+        try:
+            for fut in as_completed(futures):
+                i = futures[fut]
+                results[i] = out = fut.result()
+                if done is not None:
+                    done(i, out)
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
+    return results
 
 
 def default_workers() -> int:

@@ -46,3 +46,16 @@ def test_default_workers_is_what_this_process_may_use() -> None:
     assert n >= 1
     if hasattr(os, "sched_getaffinity"):
         assert n == len(os.sched_getaffinity(0))
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_run_all_keeps_the_order_of_its_arguments(n: int) -> None:
+    seen: list[tuple[int, int]] = []
+    out = workers.run_all(abs, [-3, 1, -2, 5], n, done=lambda i, r: seen.append((i, r)))
+    assert out == [3, 1, 2, 5]
+    assert sorted(seen) == [(0, 3), (1, 1), (2, 2), (3, 5)]  # once each, in finishing order
+
+
+def test_run_all_propagates_a_workers_error() -> None:
+    with pytest.raises(TypeError):
+        workers.run_all(abs, [1, "x", 2], 2)

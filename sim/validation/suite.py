@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sim.workers import context
+from sim.workers import run_all
 
 ALPHA = 0.05  #: family-wise error rate of the statistical comparisons
 
@@ -131,24 +130,10 @@ def run_suite(cases: Sequence[Case], workers: int = 1, replications: int | None 
             for seed in range(1, (replications or c.replications) + 1)]
     jobs.sort(key=lambda j: -j[1][2])  # the long runs first, so the pool ends together
     out: dict[str, list[dict[str, Any]]] = {c.key: [] for c in cases}
-    if workers <= 1:
-        for key, args in jobs:
-            out[key].append(_job(args))
-            if done is not None:
-                done()
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
-                                 mp_context=context()) as pool:
-            futures = [(key, pool.submit(_job, args)) for key, args in jobs]
-            try:
-                for key, fut in futures:
-                    out[key].append(fut.result())
-                    if done is not None:
-                        done()
-            except BaseException:
-                for _, fut in futures:
-                    fut.cancel()
-                raise
+    results = run_all(_job, [args for _, args in jobs], workers,
+                      None if done is None else lambda _i, _r: done())
+    for (key, _), rep in zip(jobs, results, strict=True):
+        out[key].append(rep)
     return out
 
 
