@@ -149,18 +149,17 @@ def _nodes(sc: Scenario) -> list[Node]:
     if any(seg.partner_share > 0 for seg in sc.segments.values()):
         nodes.append(Node("resellers", NAMES["resellers"], "partner", "channel"))
     masters = sc.data_masters
-    for name in ("crm", "cpq", "oms"):
-        if name in sc.systems:
-            note = _instances(sc, name)
-            if name == "crm":
-                note = f"{note}, {masters.customer} customer master(s)".lstrip(", ")
-            nodes.append(Node(name, NAMES[name], "system", "front", note))
-    for name in ("erp", "billing", "payments"):
-        if name in sc.systems:
-            note = _instances(sc, name)
-            if name == "erp":
-                note = f"{note}, {masters.price} price master(s)".lstrip(", ")
-            nodes.append(Node(name, NAMES[name], "system", "back", note))
+    # front- and back-office systems; the first of each lane holds a data master
+    for lane, names, master in (("front", ("crm", "cpq", "oms"),
+                                 f"{masters.customer} customer master(s)"),
+                                ("back", ("erp", "billing", "payments"),
+                                 f"{masters.price} price master(s)")):
+        for name in names:
+            if name in sc.systems:
+                note = _instances(sc, name)
+                if name == names[0]:
+                    note = f"{note}, {master}".lstrip(", ")
+                nodes.append(Node(name, NAMES[name], "system", lane, note))
     if "wms" in sc.systems:
         nodes.append(Node("wms", NAMES["wms"], "system", "fulfil", _instances(sc, "wms")))
     nodes.append(Node("carrier", NAMES["carrier"], "partner", "fulfil"))
