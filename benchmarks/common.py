@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -35,21 +38,56 @@ def timed_child(code: str, *args: str, env: dict[str, str] | None = None) -> dic
     return out
 
 
+def rounds(points: list[tuple[str, ...]], n: int,
+           env: dict[str, str] | None = None) -> list[list[dict[str, Any]]]:
+    """``n`` rounds; in each, every point (``code, *args`` for :func:`timed_child`) runs once,
+    the points in turn. Returns the results round by round."""
+    return [[timed_child(code, *args, env=env) for code, *args in points]
+            for _ in range(max(1, n))]
+
+
 def fastest(points: list[tuple[str, ...]], repeats: int,
             env: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """Each point (``code, *args`` for :func:`timed_child`) ``repeats`` times, the points in
-    turn in every round, keeping each point's fastest run (by ``sim_s``).
+    """Each point ``repeats`` times in interleaved :func:`rounds`, keeping each point's
+    fastest run (by ``sim_s``).
 
     The machine's speed drifts and other work only ever adds time, so the fastest of a few
     interleaved runs is the steadiest estimate of what the code itself costs.
     """
-    best: list[dict[str, Any] | None] = [None] * len(points)
-    for _ in range(max(1, repeats)):
-        for i, (code, *args) in enumerate(points):
-            r = timed_child(code, *args, env=env)
-            if best[i] is None or r["sim_s"] < best[i]["sim_s"]:
-                best[i] = r
-    return [b for b in best if b is not None]
+    return fastest_of(rounds(points, repeats, env))
+
+
+def fastest_of(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Per point, the fastest run (by ``sim_s``) of the rounds ``runs``."""
+    return [min(col, key=lambda r: r["sim_s"]) for col in zip(*runs, strict=True)]
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    """Median, lowest and highest of ``values``."""
+    v = sorted(values)
+    mid = len(v) // 2
+    median = v[mid] if len(v) % 2 else (v[mid - 1] + v[mid]) / 2
+    return {"median": median, "min": v[0], "max": v[-1]}
+
+
+def instructions(code: str, *args: str) -> dict[str, Any] | None:
+    """Run ``python -c code args`` under valgrind's callgrind tool: the CPU instructions the
+    whole process executed (repeatable to about 0.2%, whatever else the machine does) and the
+    JSON the child printed. None if valgrind is not installed."""
+    if shutil.which("valgrind") is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out",
+             sys.executable, "-c", code, *args],
+            capture_output=True, text=True, cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": "0"})
+    found = re.search(r"Collected : (\d+)", proc.stderr)
+    if proc.returncode != 0 or found is None:
+        raise RuntimeError(f"benchmark child under valgrind failed:\n{proc.stderr[-2000:]}")
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out["instructions"] = int(found.group(1))
+    return out
 
 
 def peak_mb() -> float:

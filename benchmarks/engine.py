@@ -4,22 +4,30 @@ The network is ``scenarios/validation/jackson.yaml``: Poisson calls (40 per hour
 centre (6 agents, exponential 6 min); 30% go on to the order desk (2 clerks, 5 min), then to
 billing (1 server, 2.5 min), which sends 20% back to the order desk. The same network is
 written directly in SimPy (the floor: nothing but the queueing) and in Ciw, and each runs in
-its own fresh process for the same simulated time, the three in turn, ``--repeats`` times in
-this one run, keeping each engine's fastest run. The table gives customers per second, peak
-memory, and omnisim's ratios to the others.
+its own fresh process for the same simulated time, the three in turn, ``--repeats`` rounds in
+this one run.
 
-    .venv/bin/python benchmarks/engine.py [--days 200]
+Time is compared per customer, two ways: each engine's fastest run, and the ratio within each
+round (median, lowest and highest over the rounds). Where valgrind is installed, the CPU
+instructions per customer are counted too (callgrind; the difference between a 2-day and a
+``--instructions-days`` run, so start-up and imports cancel out): a count that does not depend
+on what else the machine is doing, which wall time on a shared machine does by 10-20%.
+Peak memory is the whole process's, and omnisim's is measured again over four times the days
+(memory flat in the number of customers).
+
+    .venv/bin/python benchmarks/engine.py [--days 200] [--repeats 5] [--no-instructions]
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import fastest, table, timed_child, write  # noqa: E402
+from common import fastest_of, instructions, rounds, spread, table, timed_child, write  # noqa: E402
 
 SIMPY = r'''
 import json, resource, sys, time
@@ -94,19 +102,44 @@ print(json.dumps({"customers": sum(rep.terminal.values()), "services": services,
 '''
 
 
+def count_instructions(engines: list[tuple[str, str, float]], days: float
+                       ) -> dict[str, dict[str, float]] | None:
+    """Instructions per customer of each engine: a ``days`` run minus a 2-day run (None
+    without valgrind). ``engines``: (name, code, argument units per day)."""
+    jobs = [(name, code, str(per_day * d)) for name, code, per_day in engines
+            for d in (2.0, days)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda job: instructions(job[1], job[2]), jobs))
+    if any(r is None for r in runs):
+        return None
+    out = {}
+    for i, (name, _, _) in enumerate(engines):
+        short, long = runs[2 * i], runs[2 * i + 1]
+        assert short is not None and long is not None
+        per = (long["instructions"] - short["instructions"]) / \
+            (long["customers"] - short["customers"])
+        out[name] = {"instructions_per_customer": per}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--days", type=float, default=200.0)
     ap.add_argument("--skip-ciw", action="store_true")
-    ap.add_argument("--repeats", type=int, default=3,
-                    help="runs of every engine (interleaved); the fastest is kept")
+    ap.add_argument("--repeats", type=int, default=5,
+                    help="rounds; in each, every engine runs once, in turn")
+    ap.add_argument("--instructions", action=argparse.BooleanOptionalAction, default=True,
+                    help="count instructions per customer with valgrind, if installed")
+    ap.add_argument("--instructions-days", type=float, default=12.0,
+                    help="the longer of the two runs under valgrind (the other is 2 days)")
     a = ap.parse_args()
-    hours = str(a.days * 24)
-    engines = [(name, code, arg) for name, code, arg in (
-        ("plain simpy", SIMPY, hours), ("omnisim", OMNISIM, str(a.days)), ("ciw", CIW, hours))
+    engines = [(name, code, per_day) for name, code, per_day in (
+        ("plain simpy", SIMPY, 24.0), ("omnisim", OMNISIM, 1.0), ("ciw", CIW, 24.0))
         if not (name == "ciw" and a.skip_ciw)]
-    rows = fastest([(code, arg) for _, code, arg in engines], a.repeats)
-    for (name, _, _), r in zip(engines, rows, strict=True):
+    runs = rounds([(code, str(per_day * a.days)) for _, code, per_day in engines], a.repeats)
+    rows = fastest_of(runs)
+    names = [name for name, _, _ in engines]
+    for name, r in zip(names, rows, strict=True):
         r["engine"] = name
         r["customers_per_s"] = r["customers"] / r["sim_s"]
     # memory flat in the number of customers: the same network over four times the days
@@ -115,15 +148,36 @@ def main() -> None:
     long["customers_per_s"] = long["customers"] / long["sim_s"]
     by = {r["engine"]: r for r in rows}
     om = by["omnisim"]
-    for r in rows:
-        r["time_ratio_omnisim_to_this"] = (om["sim_s"] / om["customers"]) / \
-            (r["sim_s"] / r["customers"])
+
+    def per_customer(r: dict[str, float]) -> float:
+        return r["sim_s"] / r["customers"]
+
+    at = names.index("omnisim")
+    counted = count_instructions(engines, a.instructions_days) if a.instructions else None
+    for i, r in enumerate(rows):
+        r["time_ratio_omnisim_to_this"] = per_customer(om) / per_customer(r)
+        within = spread([per_customer(rnd[at]) / per_customer(rnd[i]) for rnd in runs])
+        r["round_ratio_median"] = within["median"]
+        r["round_ratio_min"], r["round_ratio_max"] = within["min"], within["max"]
         r["memory_ratio_omnisim_to_this"] = om["peak_mb"] / r["peak_mb"]
+        if counted is not None:
+            r["instructions_per_customer"] = counted[r["engine"]]["instructions_per_customer"]
+            r["instruction_ratio_omnisim_to_this"] = \
+                counted["omnisim"]["instructions_per_customer"] / r["instructions_per_customer"]
     rows.append(long)
-    print(f"three-node network, {a.days:g} simulated days; time per customer (fastest of "
-          f"{a.repeats} interleaved runs) and peak memory (whole process) in one run")
+    print(f"three-node network, {a.days:g} simulated days, {a.repeats} interleaved rounds; "
+          "time per customer: fastest run and ratio within each round (median, min, max); "
+          "peak memory of the whole process")
     print(table(rows, ["engine", "customers", "services", "sim_s", "customers_per_s", "peak_mb",
-                       "time_ratio_omnisim_to_this", "memory_ratio_omnisim_to_this"]))
+                       "time_ratio_omnisim_to_this", "round_ratio_median", "round_ratio_min",
+                       "round_ratio_max", "memory_ratio_omnisim_to_this"]))
+    if counted is not None:
+        print(f"CPU instructions per customer (valgrind, {a.instructions_days:g}-day run minus "
+              "a 2-day run):")
+        print(table(rows[:-1], ["engine", "instructions_per_customer",
+                                "instruction_ratio_omnisim_to_this"]))
+    elif a.instructions:
+        print("valgrind not found: instructions not counted (Debian: apt install valgrind)")
     growth = long["peak_mb"] / om["peak_mb"]
     print(f"omnisim peak memory with 4x the customers: x{growth:.2f} "
           f"({om['peak_mb']:.0f} -> {long['peak_mb']:.0f} MB)")

@@ -78,7 +78,8 @@ class Customer(mesa.Agent):
 
     # -- bookkeeping --------------------------------------------------------------------------
     def set_stage(self, stage: str) -> None:
-        """Move the customer to a journey stage (counted in the time series)."""
+        """Move the customer to a journey stage (counted in ``model.stage_counts``, whose
+        journey stages are sampled into the time series)."""
         counts = self.model.stage_counts
         if self.stage:
             counts[self.stage] -= 1
@@ -132,6 +133,11 @@ class Customer(mesa.Agent):
         self.model.dormant.pop(self.unique_id, None)
         self.model.network.pop(self.market_id, None)
         self.remove()
+
+    def remove(self) -> None:
+        """Leave the model (Mesa's ``Agent.remove`` without its guard against a second
+        removal: :meth:`finish` removes a customer once)."""
+        self.model.deregister_agent(self)
 
     # -- the journey --------------------------------------------------------------------------
     def journey(self, existing: bool = False, channel: str | None = None

@@ -26,6 +26,7 @@ from typing import Any
 import mesa
 import pandas as pd
 import simpy
+from mesa.agent import AgentSet
 
 from sim.calendar import DemandProfile
 from sim.checks import scan_in_flight
@@ -41,6 +42,9 @@ from sim.streams import Streams, cumulative
 #: Journey stages shown in the time series (customers currently at each).
 STAGES = ("lead", "sales", "quote", "cart", "order", "fulfilment", "invoice", "payment",
           "after_sale", "dormant")
+#: Every stage a customer can be at: the journey stages and ``service`` (a service request on
+#: its route, :mod:`sim.journey.service`).
+ALL_STAGES = (*STAGES, "service")
 
 
 def station_capacity(sc: Scenario, station: str) -> int:
@@ -116,7 +120,9 @@ class OmniModel(mesa.Model):
         self.offset = scenario.start_date.weekday() * 24.0
         self.warmup = scenario.warmup
         self.ledger = Ledger()
-        self.stage_counts: Counter[str] = Counter()
+        #: customers at each stage now (a plain dict: Customer.set_stage runs a few times per
+        #: customer, and an unknown stage raises KeyError)
+        self.stage_counts: dict[str, int] = dict.fromkeys(ALL_STAGES, 0)
         self.terminal: Counter[str] = Counter()
         self.dormant: dict[int, Any] = {}
         self.network: dict[int, list[int]] = {}
@@ -206,7 +212,7 @@ class OmniModel(mesa.Model):
     def _reporters(self) -> dict[str, Callable[[OmniModel], Any]]:
         rep: dict[str, Callable[[OmniModel], Any]] = {
             "time_h": lambda m: m.env.now,
-            "customers_active": lambda m: len(m.agents),
+            "customers_active": lambda m: len(m._agents),
             "orders": lambda m: m.ledger.n["orders"],
             "cash_collected": lambda m: m.ledger.money["cash"],
             "receivables": lambda m: m.ledger.ar,
@@ -217,6 +223,39 @@ class OmniModel(mesa.Model):
             rep[f"queue.{name}"] = (lambda n: lambda m: len(m.stations[n].queue))(name)
             rep[f"busy.{name}"] = (lambda n: lambda m: m.stations[n].in_service)(name)
         return rep
+
+    # -- Mesa's agent registry ----------------------------------------------------------------
+    # Customers come and go by the hundred thousand. For every agent Mesa's Model adds an entry
+    # to its dict of agents and to two weak AgentSets (all agents, agents by type), removes all
+    # three again when the agent leaves, and formats a debug message both times: about 9% of the
+    # instructions of benchmarks/engine.py's omnisim run. OmniModel keeps only Mesa's dict
+    # (hard references, in order of arrival) and builds the AgentSets when they are asked for
+    # (the sampler, the in-flight scan, tests), which is rare.
+    def register_agent(self, agent: mesa.Agent) -> None:
+        """Register an agent (called by ``mesa.Agent.__init__``)."""
+        self._agents[agent] = None
+
+    def deregister_agent(self, agent: mesa.Agent) -> None:
+        """Deregister an agent (called by ``mesa.Agent.remove``)."""
+        del self._agents[agent]
+
+    @property
+    def agents(self) -> AgentSet:
+        """An AgentSet of the agents in the model now (built on each access)."""
+        return AgentSet(self._agents, random=self.random)
+
+    @property
+    def agents_by_type(self) -> dict[type[mesa.Agent], AgentSet]:
+        """An AgentSet per agent class (built on each access)."""
+        by: dict[type[mesa.Agent], list[mesa.Agent]] = {}
+        for agent in self._agents:
+            by.setdefault(type(agent), []).append(agent)
+        return {t: AgentSet(a, random=self.random) for t, a in by.items()}
+
+    @property
+    def agent_types(self) -> list[type]:
+        """The agent classes present in the model."""
+        return list(self.agents_by_type)
 
     # -- processes ----------------------------------------------------------------------------
     def _arrivals(self, segment: str, source: str, rate_per_hour: float
@@ -354,7 +393,7 @@ class OmniModel(mesa.Model):
 
     def finish_in_flight(self) -> None:
         """Customers still on a journey at the horizon end in the ``in_flight`` state."""
-        for agent in list(self.agents):
+        for agent in list(self._agents):
             agent.finish("in_flight")
 
     def kpis(self) -> dict[str, Any]:

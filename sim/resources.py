@@ -53,9 +53,9 @@ class Station(simpy.Resource):
         #: (open?, until, since): the opening state is cached between changes
         self._open_state = ((False, -1.0, 0.0) if self.hours is not None  # computed on use
                             else (True, float("inf"), 0.0))          # always open
-        self._present: dict[int, float] = {}  # customers in the system -> counted-from time
+        #: customers at the station now (waiting or in service)
+        self.present = 0
         self.waiting_closed = 0  # work that arrived while closed, waiting for the opening
-        self._seq = 0
         self.reset_stats()
 
     # -- statistics -------------------------------------------------------------------------
@@ -64,10 +64,11 @@ class Station(simpy.Resource):
         now = self._env.now
         self.window_start = now
         self._last = now
-        for key in self._present:  # customers already here are counted from now on
-            self._present[key] = now
-        self.carried_in = len(self._present)
-        self.in_window_sum = 0.0
+        # Time at the station within the window, for Little's W: an arrival subtracts its
+        # time and a departure adds its time, so customers still here add ``present x now``
+        # when it is read (snapshot); those here already are counted from now on.
+        self.carried_in = self.present
+        self.in_window_sum = -self.present * now
         self.area_queue = 0.0
         self.area_system = 0.0
         self.arrivals = 0
@@ -136,9 +137,8 @@ class Station(simpy.Resource):
         t0 = env.now
         self._tick(t0)
         self.arrivals += 1
-        key = self._seq
-        self._seq += 1
-        self._present[key] = t0
+        self.present += 1
+        self.in_window_sum -= t0
         # the clock is read once after every yield (``now``), as it cannot move in between
         if self.infinite and self.hours is None:
             self.in_service_n += 1
@@ -146,7 +146,8 @@ class Station(simpy.Resource):
             now = env.now
             self._tick(now)
             self.in_service_n -= 1
-            self.in_window_sum += now - self._present.pop(key)
+            self.present -= 1
+            self.in_window_sum += now
             self.busy += work
             self.served += 1
             self.sojourn_sum += work
@@ -161,7 +162,8 @@ class Station(simpy.Resource):
                     now = env.now
                     self._tick(now)
                     self.waiting_closed -= 1
-                    self.in_window_sum += now - self._present.pop(key)
+                    self.present -= 1
+                    self.in_window_sum += now
                     self.abandoned += 1
                     self.wait_sum += now - t0
                     self.sojourn_sum += now - t0
@@ -192,7 +194,8 @@ class Station(simpy.Resource):
                         self.release(req)
                     else:
                         req.cancel()
-                    self.in_window_sum += now - self._present.pop(key)
+                    self.present -= 1
+                    self.in_window_sum += now
                     self.abandoned += 1
                     self.wait_sum += now - t0
                     self.sojourn_sum += now - t0
@@ -219,7 +222,8 @@ class Station(simpy.Resource):
             # server without it (same outcome, one event fewer; a request arriving later in
             # this instant finds the server free either way)
             self.users.remove(req if seat is None else seat)  # type: ignore[arg-type]
-        self.in_window_sum += now - self._present.pop(key)
+        self.present -= 1
+        self.in_window_sum += now
         self.busy += work
         self.served += 1
         if wait <= SERVICE_LEVEL_TARGET:
@@ -233,11 +237,11 @@ class Station(simpy.Resource):
         self._tick(now)
         span = max(now - self.window_start, 1e-12)
         done = self.served + self.abandoned
-        present_time = sum(now - t for t in self._present.values())
         customers = self.arrivals + self.carried_in
+        in_window = self.in_window_sum + self.present * now
         return {
             "little_lambda": customers / span,
-            "little_W": (self.in_window_sum + present_time) / customers if customers else 0.0,
+            "little_W": in_window / customers if customers else 0.0,
             "arrivals": self.arrivals,
             "served": self.served,
             "abandoned": self.abandoned,

@@ -71,6 +71,33 @@ def test_finished_customers_leave_the_model():
     assert len(model.network) <= alive, "no adjacency lists of departed customers"
 
 
+def test_customers_are_mesa_agents_of_the_model():
+    """OmniModel keeps Mesa's registry lean (a dict; AgentSets built when asked for), so the
+    Mesa views must still list exactly the customers on a journey now."""
+    import mesa
+
+    from sim.customers import Customer
+    from sim.model import OmniModel
+
+    model = OmniModel(prepare("baseline", days=20).scenario)
+    model.env.run(until=3 * 24.0)
+    on_journey = [a for a in model.agents if not a.done]
+    assert isinstance(model.agents, mesa.agent.AgentSet)
+    assert len(on_journey) == len(model.agents) > 0
+    assert model.agent_types == [Customer]
+    assert list(model.agents_by_type[Customer]) == list(model.agents)
+    ids = [a.unique_id for a in model.agents]
+    assert ids == sorted(ids), "in order of arrival"
+    assert sum(model.stage_counts.values()) == len(model.agents)
+    # Mesa's own agent-level data collection works on the view
+    dc = mesa.DataCollector(agent_reporters={"stage": "stage"})
+    dc.collect(model)
+    assert len(dc.get_agent_vars_dataframe()) == len(model.agents)
+    gone = next(iter(model.agents))
+    gone.finish("in_flight")
+    assert gone not in model.agents and len(model.agents) == len(on_journey) - 1
+
+
 @pytest.mark.parametrize("name", [n for n, _, _ in list_shipped()])
 def test_every_shipped_scenario_runs(name):
     rep = run_replication(prepare(name, days=16))

@@ -296,3 +296,26 @@ def test_reset_stats_starts_a_new_window(env: simpy.Environment, log: Log) -> No
     assert snap["mean_in_system"] == 0.25
     assert snap["throughput_per_hour"] == 0.2
     assert snap["mean_sojourn_hours"] == 1.25
+
+
+def test_littles_w_counts_only_time_inside_the_window(env: simpy.Environment,
+                                                       log: Log) -> None:
+    """A customer in service at the window start counts from then; one still waiting at the
+    end counts up to the snapshot. Then the window's time average L equals lambda x W."""
+    st = Station(env, "s", "team", 1)
+    start(env, log, st, ("a", 0.0, 4.0), ("b", 3.0, 2.0))
+
+    def warmup_end() -> Generator[simpy.Event, Any, None]:
+        yield env.timeout(2.0)
+        st.reset_stats()
+
+    env.process(warmup_end())
+    env.run(until=5.0)
+    assert log == [(4.0, "a", True, 0.0)]       # b is in service from 4 to 6
+    assert (st.present, st.carried_in, st.arrivals) == (1, 1, 1)
+    snap = st.snapshot(5.0)
+    # a: 2 -> 4 inside the window (2 h); b: 3 -> 5 so far (2 h); two customers in 3 hours
+    assert snap["little_lambda"] == pytest.approx(2 / 3, rel=1e-12)
+    assert snap["little_W"] == pytest.approx(2.0, rel=1e-12)
+    assert snap["mean_in_system"] == pytest.approx(
+        snap["little_lambda"] * snap["little_W"], rel=1e-12)    # (1 + 2 + 1) / 3 h
