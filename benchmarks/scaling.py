@@ -8,7 +8,13 @@ own fresh process, without the event log; the points run in turn, ``--repeats`` 
 one run, and each point keeps its fastest run (on a shared machine single runs of the same
 point differ by 10-20%, enough to move an exponent by 0.1).
 
-    .venv/bin/python benchmarks/scaling.py [--demand-days 30] [--repeats 3]
+Where valgrind is installed, the CPU instructions of the run at 1x and 4x demand are counted
+too (callgrind, over ``--instructions-days``; start-up and scenario loading, counted in a run
+that stops before simulating, are subtracted). Instructions per journey that stay the same
+while time per journey grows mean the extra time is the processor's caches and memory (a
+larger set of waiting customers and events), not more work per journey.
+
+    .venv/bin/python benchmarks/scaling.py [--demand-days 30] [--repeats 3] [--no-instructions]
 """
 
 from __future__ import annotations
@@ -16,13 +22,14 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import fastest, table, write  # noqa: E402
+from common import fastest, instructions, table, write  # noqa: E402
 
 RUN = r'''
 import json, resource, sys, time
@@ -42,6 +49,9 @@ for name, team in base.teams.items():
 sets.append(f"warehouse.pickers={max(1, int(round(base.warehouse.pickers * k)))}")
 sets.append(f"catalog.planned_units_per_day={base.catalog.planned_units_per_day * k:g}")
 loaded = prepare("baseline", sets, seed=1, days=days)
+if sys.argv[3:] == ["prepare-only"]:  # start-up, for the instruction counts
+    print(json.dumps({"journeys": 0}))
+    sys.exit(0)
 t0 = time.perf_counter()
 rep = run_replication(loaded)
 wall = time.perf_counter() - t0
@@ -55,11 +65,33 @@ def exponent(xs: list[float], ys: list[float]) -> float:
     return float(np.polyfit(np.log(xs), np.log(ys), 1)[0])
 
 
+def count_instructions(days: float) -> list[dict[str, float]] | None:
+    """Instructions of the run (start-up subtracted) and per journey at 1x and 4x demand
+    over ``days`` (None without valgrind)."""
+    jobs = [(str(days), "1", "prepare-only"), (str(days), "4", "prepare-only"),
+            (str(days), "1"), (str(days), "4")]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda job: instructions(RUN, *job), jobs))
+    if any(r is None for r in runs):
+        return None
+    out = []
+    for k, start, run in ((1, runs[0], runs[2]), (4, runs[1], runs[3])):
+        assert start is not None and run is not None
+        work = run["instructions"] - start["instructions"]
+        out.append({"demand_x": k, "days": days, "journeys": run["journeys"],
+                    "instructions": work, "instructions_per_journey": work / run["journeys"]})
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--demand-days", type=float, default=30.0)
     ap.add_argument("--repeats", type=int, default=3,
                     help="runs of every point (interleaved); the fastest is kept")
+    ap.add_argument("--instructions", action=argparse.BooleanOptionalAction, default=True,
+                    help="count instructions at 1x and 4x demand with valgrind, if installed")
+    ap.add_argument("--instructions-days", type=float, default=20.0,
+                    help="days of the runs under valgrind (more than the 14-day warm-up)")
     a = ap.parse_args()
     points = [("demand", k, a.demand_days) for k in (1, 2, 4, 8)] + \
         [("horizon", 1, d) for d in (90, 180, 365)]
@@ -71,10 +103,25 @@ def main() -> None:
     exps = {"time_vs_demand": exponent([r["demand_x"] for r in dem], [r["sim_s"] for r in dem]),
             "time_vs_days": exponent([r["days"] for r in hor], [r["sim_s"] for r in hor]),
             "memory_vs_days": exponent([r["days"] for r in hor], [r["peak_mb"] for r in hor])}
-    print(table(rows, ["axis", "demand_x", "days", "journeys", "sim_s", "peak_mb"]))
+    counted = count_instructions(a.instructions_days) if a.instructions else None
+    if counted is not None:
+        exps["instructions_vs_demand"] = exponent([c["demand_x"] for c in counted],
+                                                  [c["instructions"] for c in counted])
+    for r in rows:
+        r["us_per_journey"] = 1e6 * r["sim_s"] / r["journeys"]
+    print(table(rows, ["axis", "demand_x", "days", "journeys", "sim_s", "us_per_journey",
+                       "peak_mb"]))
+    if counted is not None:
+        print(f"CPU instructions of the run (valgrind, {a.instructions_days:g} days, start-up "
+              "subtracted):")
+        print(table(counted, ["demand_x", "journeys", "instructions",
+                              "instructions_per_journey"]))
+    elif a.instructions:
+        print("valgrind not found: instructions not counted (Debian: apt install valgrind)")
     for k, v in exps.items():
         print(f"exponent {k}: {v:.2f}" + ("" if math.isfinite(v) else " (undefined)"))
-    print(f"wrote {write('scaling', rows, {'exponents': exps, **vars(a)})}")
+    extra = {"exponents": exps, "instructions": counted, **vars(a)}
+    print(f"wrote {write('scaling', rows, extra)}")
 
 
 if __name__ == "__main__":
