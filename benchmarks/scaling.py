@@ -12,9 +12,12 @@ Where valgrind is installed, the CPU instructions of the run at 1x and 4x demand
 too (callgrind, over ``--instructions-days``; start-up and scenario loading, counted in a run
 that stops before simulating, are subtracted). Instructions per journey that stay the same
 while time per journey grows mean the extra time is the processor's caches and memory (a
-larger set of waiting customers and events), not more work per journey.
+larger set of waiting customers and events), not more work per journey. For comparison, the
+same growth is measured in plain SimPy (``REFERENCE``: k times the arrivals, each customer
+waiting about 20 days between three services, so k times as many wait at once).
 
     .venv/bin/python benchmarks/scaling.py [--demand-days 30] [--repeats 3] [--no-instructions]
+        [--reference-days 15]
 """
 
 from __future__ import annotations
@@ -59,6 +62,38 @@ print(json.dumps({"journeys": sum(rep.terminal.values()), "sim_s": wall,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 '''
 
+#: The same question asked of plain SimPy: customers arrive k times as often, each is served
+#: three times at a desk with k times the servers (60% busy) and waits about 20 days between
+#: services, as dormant customers do between purchases; so k times as many customers wait
+#: at once, as in the baseline at k times the demand.
+REFERENCE = r'''
+import json, resource, sys, time
+import numpy as np
+import simpy
+days, k = float(sys.argv[1]), float(sys.argv[2])
+rng = np.random.default_rng(1)
+env = simpy.Environment()
+desk = simpy.Resource(env, int(10 * k))
+def customer():
+    for _ in range(3):
+        with desk.request() as req:
+            yield req
+            yield env.timeout(rng.exponential(0.1))
+        yield env.timeout(rng.exponential(24 * 20))
+def arrivals():
+    while True:
+        yield env.timeout(rng.exponential(1 / (60 * k)))
+        arrived[0] += 1
+        env.process(customer())
+arrived = [0]
+env.process(arrivals())
+t0 = time.perf_counter()
+env.run(until=days * 24)
+wall = time.perf_counter() - t0
+print(json.dumps({"journeys": arrived[0], "sim_s": wall,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+'''
+
 
 def exponent(xs: list[float], ys: list[float]) -> float:
     """Slope of log(y) on log(x): 1 means linear."""
@@ -92,17 +127,26 @@ def main() -> None:
                     help="count instructions at 1x and 4x demand with valgrind, if installed")
     ap.add_argument("--instructions-days", type=float, default=20.0,
                     help="days of the runs under valgrind (more than the 14-day warm-up)")
+    ap.add_argument("--reference-days", type=float, default=15.0,
+                    help="days of the plain-SimPy reference runs (0: no reference)")
     a = ap.parse_args()
     points = [("demand", k, a.demand_days) for k in (1, 2, 4, 8)] + \
         [("horizon", 1, d) for d in (90, 180, 365)]
-    runs = fastest([(RUN, str(d), str(k)) for _, k, d in points], a.repeats)
+    if a.reference_days > 0:
+        points += [("plain simpy", k, a.reference_days) for k in (1, 2, 4, 8)]
+    runs = fastest([(REFERENCE if axis == "plain simpy" else RUN, str(d), str(k))
+                    for axis, k, d in points], a.repeats)
     rows = [{"axis": axis, "demand_x": k, "days": d, **r}
             for (axis, k, d), r in zip(points, runs, strict=True)]
     dem = [r for r in rows if r["axis"] == "demand"]
     hor = [r for r in rows if r["axis"] == "horizon"]
+    ref = [r for r in rows if r["axis"] == "plain simpy"]
     exps = {"time_vs_demand": exponent([r["demand_x"] for r in dem], [r["sim_s"] for r in dem]),
             "time_vs_days": exponent([r["days"] for r in hor], [r["sim_s"] for r in hor]),
             "memory_vs_days": exponent([r["days"] for r in hor], [r["peak_mb"] for r in hor])}
+    if ref:
+        exps["plain_simpy_time_vs_demand"] = exponent([r["demand_x"] for r in ref],
+                                                      [r["sim_s"] for r in ref])
     counted = count_instructions(a.instructions_days) if a.instructions else None
     if counted is not None:
         exps["instructions_vs_demand"] = exponent([c["demand_x"] for c in counted],
