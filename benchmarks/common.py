@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -70,12 +71,14 @@ def spread(values: list[float]) -> dict[str, float]:
     return {"median": median, "min": v[0], "max": v[-1]}
 
 
-def instructions(code: str, *args: str) -> dict[str, Any] | None:
+#: printed where a benchmark would count instructions but valgrind is missing
+NO_VALGRIND = "valgrind not found: instructions not counted (Debian: apt install valgrind)"
+
+
+def instructions(code: str, *args: str) -> dict[str, Any]:
     """Run ``python -c code args`` under valgrind's callgrind tool: the CPU instructions the
     whole process executed (repeatable to about 0.2%, whatever else the machine does) and the
-    JSON the child printed. None if valgrind is not installed."""
-    if shutil.which("valgrind") is None:
-        return None
+    JSON the child printed."""
     with tempfile.TemporaryDirectory() as tmp:
         proc = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out",
@@ -88,6 +91,16 @@ def instructions(code: str, *args: str) -> dict[str, Any] | None:
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     out["instructions"] = int(found.group(1))
     return out
+
+
+def instructions_all(points: list[tuple[str, ...]], workers: int = 2
+                     ) -> list[dict[str, Any]] | None:
+    """:func:`instructions` of every point (``code, *args``), ``workers`` at a time, results
+    in the order of ``points``; None if valgrind is not installed."""
+    if shutil.which("valgrind") is None:
+        return None
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda point: instructions(*point), points))
 
 
 def peak_mb() -> float:

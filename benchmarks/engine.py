@@ -22,12 +22,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import fastest_of, instructions, rounds, spread, table, timed_child, write  # noqa: E402
+from common import (  # noqa: E402
+    NO_VALGRIND,
+    fastest_of,
+    instructions_all,
+    rounds,
+    spread,
+    table,
+    timed_child,
+    write,
+)
 
 SIMPY = r'''
 import json, resource, sys, time
@@ -106,16 +114,13 @@ def count_instructions(engines: list[tuple[str, str, float]], days: float
                        ) -> dict[str, dict[str, float]] | None:
     """Instructions per customer of each engine: a ``days`` run minus a 2-day run (None
     without valgrind). ``engines``: (name, code, argument units per day)."""
-    jobs = [(name, code, str(per_day * d)) for name, code, per_day in engines
-            for d in (2.0, days)]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = list(pool.map(lambda job: instructions(job[1], job[2]), jobs))
-    if any(r is None for r in runs):
+    runs = instructions_all([(code, str(per_day * d)) for _, code, per_day in engines
+                             for d in (2.0, days)])
+    if runs is None:
         return None
     out = {}
     for i, (name, _, _) in enumerate(engines):
         short, long = runs[2 * i], runs[2 * i + 1]
-        assert short is not None and long is not None
         per = (long["instructions"] - short["instructions"]) / \
             (long["customers"] - short["customers"])
         out[name] = {"instructions_per_customer": per}
@@ -177,7 +182,7 @@ def main() -> None:
         print(table(rows[:-1], ["engine", "instructions_per_customer",
                                 "instruction_ratio_omnisim_to_this"]))
     elif a.instructions:
-        print("valgrind not found: instructions not counted (Debian: apt install valgrind)")
+        print(NO_VALGRIND)
     growth = long["peak_mb"] / om["peak_mb"]
     print(f"omnisim peak memory with 4x the customers: x{growth:.2f} "
           f"({om['peak_mb']:.0f} -> {long['peak_mb']:.0f} MB)")

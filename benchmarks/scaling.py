@@ -25,14 +25,13 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import fastest, instructions, table, write  # noqa: E402
+from common import NO_VALGRIND, fastest, instructions_all, table, write  # noqa: E402
 
 RUN = r'''
 import json, resource, sys, time
@@ -104,15 +103,13 @@ def exponent(xs: list[float], ys: list[float]) -> float:
 def count_instructions(days: float) -> list[dict[str, float]] | None:
     """Instructions of the run (start-up subtracted) and per journey at 1x and 4x demand
     over ``days`` (None without valgrind)."""
-    jobs = [(str(days), "1", "prepare-only"), (str(days), "4", "prepare-only"),
-            (str(days), "1"), (str(days), "4")]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = list(pool.map(lambda job: instructions(RUN, *job), jobs))
-    if any(r is None for r in runs):
+    runs = instructions_all([(RUN, str(days), "1", "prepare-only"),
+                             (RUN, str(days), "4", "prepare-only"),
+                             (RUN, str(days), "1"), (RUN, str(days), "4")])
+    if runs is None:
         return None
     out = []
     for k, start, run in ((1, runs[0], runs[2]), (4, runs[1], runs[3])):
-        assert start is not None and run is not None
         work = run["instructions"] - start["instructions"]
         out.append({"demand_x": k, "days": days, "journeys": run["journeys"],
                     "instructions": work, "instructions_per_journey": work / run["journeys"]})
@@ -162,7 +159,7 @@ def main() -> None:
         print(table(counted, ["demand_x", "journeys", "instructions",
                               "instructions_per_journey"]))
     elif a.instructions:
-        print("valgrind not found: instructions not counted (Debian: apt install valgrind)")
+        print(NO_VALGRIND)
     for k, v in exps.items():
         print(f"exponent {k}: {v:.2f}" + ("" if math.isfinite(v) else " (undefined)"))
     extra = {"exponents": exps, "instructions": counted, **vars(a)}
