@@ -13,6 +13,7 @@ import platform
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -65,10 +66,7 @@ def fastest_of(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
 
 def spread(values: list[float]) -> dict[str, float]:
     """Median, lowest and highest of ``values``."""
-    v = sorted(values)
-    mid = len(v) // 2
-    median = v[mid] if len(v) % 2 else (v[mid - 1] + v[mid]) / 2
-    return {"median": median, "min": v[0], "max": v[-1]}
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
 #: printed where a benchmark would count instructions but valgrind is missing

@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, table, write  # noqa: E402
+from common import ROOT, spread, table, write  # noqa: E402
 
 #: one execute() measurement in a fresh process: argv = executor, start, days|"", R, workers
 API = r'''
@@ -146,13 +146,13 @@ def main() -> None:
                   file=sys.stderr, flush=True)
     rows = []
     for executor, start in RUNS:
-        s = speedups[executor, start]
+        s = spread(speedups[executor, start])
         wall = statistics.median(walls[executor, start])
         rows.append({"executor": executor, "start": start,
                      "workers": 1 if executor == "serial" else a.workers,
                      "wall_s_median": wall, "replications_per_min": 60 * a.replications / wall,
-                     "speedup_median": statistics.median(s), "speedup_min": min(s),
-                     "speedup_max": max(s), "identical_to_serial": identical[executor, start],
+                     "speedup_median": s["median"], "speedup_min": s["min"],
+                     "speedup_max": s["max"], "identical_to_serial": identical[executor, start],
                      "walls_s": walls[executor, start]})
     days = "the scenario's horizon" if a.days is None else f"{a.days:g} days"
     print(f"{a.replications} replications of {a.scenario}, {days} each, {a.rounds} rounds. "
