@@ -28,15 +28,21 @@ Progress = Callable[[float, float], None]
 
 def prepare(ref: str | Path, overrides: Sequence[str] = (), *, seed: int | None = None,
             days: float | None = None) -> Loaded:
-    """Load a scenario with ``--set`` overrides, then the seed and horizon from the CLI."""
+    """Load a scenario with ``--set`` overrides, then the seed and horizon from the CLI.
+
+    ``--seed`` and ``--days`` are applied as the last overrides, so a ``--set`` of the same
+    field would be replaced without ever being checked: that combination is an error.
+    """
     extra = list(overrides)
     if seed is not None:
         if seed < 0:
             raise ScenarioError(f"--seed {seed}: must be a non-negative integer")
+        _one_source("seed", "--seed", extra)
         extra.append(f"seed={seed}")
     if days is not None:
         if not days > 0:
             raise ScenarioError(f"--days {days:g}: must be a positive number of days")
+        _one_source("horizon", "--days", extra)
         extra.append(f"horizon={days:g} d")
     try:
         return load(ref, extra)
@@ -45,6 +51,14 @@ def prepare(ref: str | Path, overrides: Sequence[str] = (), *, seed: int | None 
             raise ScenarioError(f"--days {days:g}: must be longer than the scenario's warm-up "
                                 "(see its 'warmup' field)") from None
         raise
+
+
+def _one_source(field: str, option: str, overrides: Sequence[str]) -> None:
+    """Raise if an override sets ``field``, which ``option`` sets too."""
+    for assignment in overrides:
+        if assignment.split("=", 1)[0].strip() == field:
+            raise ScenarioError(f"{option} and --set {assignment}: both set '{field}'; "
+                                "give one of them")
 
 
 def run_label(loaded: Loaded, overrides: Sequence[str], days: float | None) -> str:

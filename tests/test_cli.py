@@ -172,6 +172,11 @@ BAD_INPUT: list[tuple[str, tuple[str, Any] | str | None, list[str], str]] = [
      "channels.call_centre.staff"),
     ("negative-seed", None, ["run", "baseline", "--days", "20", "--seed", "-1"], "--seed"),
     ("zero-days", None, ["run", "baseline", "--days", "0"], "--days"),
+    ("days-and-set-horizon", None,  # --days would replace the (bad) horizon unchecked
+     ["run", "baseline", "--days", "20", "--set", "horizon=5"], "--days and --set horizon=5"),
+    ("seed-and-set-seed", None,
+     ["run", "baseline", "--days", "20", "--seed", "3", "--set", "seed=x"],
+     "--seed and --set seed=x"),
     ("days-not-a-number", None, ["run", "baseline", "--days", "abc"], "--days"),
     ("unknown-option", None, ["run", "baseline", "--days", "20", "--frobnicate"], "--frobnicate"),
     ("out-is-a-file", None, ["run", "baseline", "--days", "20", "--out", "{taken}"],
