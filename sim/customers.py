@@ -1,8 +1,18 @@
 """Customers: Mesa agents whose lead-to-cash journey is a SimPy process.
 
 A customer is created when a lead arrives (from ads, organic search, a trade show, or a
-referral by a neighbour). Its journey runs the steps of :mod:`sim.journey`; every step may
-lose the customer, and every customer ends in exactly one terminal state:
+referral by a neighbour). There is one agent class per kind of segment, chosen when the agent
+is made (``Customer(model, segment, ...)`` returns the right one):
+
+- :class:`Consumer` (``b2c``): visits, cart and checkout (:mod:`sim.journey.shop`),
+- :class:`BusinessBuyer` (``smb``, ``enterprise``): the sales funnel and quotes
+  (:mod:`sim.journey.sales`),
+- :class:`ServiceRequest` (``service``): a request routed through stations
+  (:mod:`sim.journey.service`).
+
+Consumers and business buyers are both :class:`Buyer`\\ s: once they have an order it runs
+the same order, fulfilment and cash steps, and they may buy again. Every step may lose the
+customer, and every customer ends in exactly one terminal state:
 
 - ``lost:<step>``: never bought; left at the named step,
 - ``paid``: bought, paid, and had no further need (the relationship ended naturally),
@@ -22,18 +32,38 @@ import mesa
 import simpy
 
 from sim.journey import cash, fulfil, order, sales, service, shop
-from sim.journey.common import Lost
+from sim.journey.common import Lost, Order
+from sim.scenario import BusinessSegment, ConsumerSegment, ServiceSegment
 
-__all__ = ["Customer", "Lost"]
+__all__ = ["Buyer", "BusinessBuyer", "Consumer", "Customer", "Lost", "ServiceRequest"]
 
 if TYPE_CHECKING:
     from sim.model import OmniModel
+    from sim.scenario import BuyerSegment, Segment
 
 
 class Customer(mesa.Agent):
-    """A prospect or customer of one segment (``b2c``, ``smb`` or ``enterprise``)."""
+    """A prospect, customer or service request of one segment.
+
+    ``Customer(model, segment, source, ...)`` makes the agent class of the segment's kind
+    (:data:`AGENT_CLASSES`), so arrival processes and tests need not know the kinds.
+
+    Args:
+        model: the company.
+        segment: the segment's name.
+        source: the lead source (``ads``, ``organic``, ``trade_show``, ``referral``).
+        market_id: which member of the market this is (drawn if None).
+        existing: a customer of the base at the start (begins dormant, not counted as a lead).
+        channel: where a B2C visitor already landed (see :meth:`OmniModel._arrivals`).
+    """
 
     model: OmniModel
+    seg: Segment
+
+    def __new__(cls, model: OmniModel, segment: str, *args: Any, **kwargs: Any) -> Customer:
+        if cls is Customer:
+            cls = AGENT_CLASSES[model.scenario.segments[segment].kind]
+        return super().__new__(cls)
 
     def __init__(self, model: OmniModel, segment: str, source: str,
                  market_id: int | None = None, existing: bool = False,
@@ -42,9 +72,9 @@ class Customer(mesa.Agent):
         env = model.env
         self.env = env
         self.segment = segment
-        self.seg = model.scenario.segments[segment]
-        self.kind = self.seg.kind
-        self.rt = model.segment_runtime[segment]
+        rt = self.rt = model.segment_runtime[segment]
+        self.seg = rt.spec
+        self.kind = rt.spec.kind
         self.source = source
         self.arrived = env.now
         self.cohort = model.in_window(env.now)
@@ -54,14 +84,13 @@ class Customer(mesa.Agent):
         self.stage = ""
         self.purchases = 0
         self.satisfaction = 1.0
-        rt = self.rt
-        self.has_account = rt["account_stream"].random() < rt["account_share"]
+        self.has_account = rt.account_stream.random() < rt.account_share
         self.loyalty = False
         self.address_error = False
         self.receivable = 0.0
         self.open_orders = 0
-        self.credit_limit = (self.seg.credit_limit.sample(rt["credit_stream"])
-                             if self.seg.credit_limit is not None else None)
+        self.credit_limit = (rt.credit_limit.sample(rt.credit_stream)
+                             if rt.credit_limit is not None else None)
         self._wake: simpy.Event | None = None
         self.done = False
         # business objects for the event log (if it keeps them): see log() and relate()
@@ -142,6 +171,46 @@ class Customer(mesa.Agent):
     # -- the journey --------------------------------------------------------------------------
     def journey(self, existing: bool = False, channel: str | None = None
                 ) -> Generator[simpy.Event, Any, None]:
+        """The customer's whole journey (one SimPy process); each kind defines its own."""
+        raise NotImplementedError
+        yield  # pragma: no cover  (a generator)
+
+
+class ServiceRequest(Customer):
+    """A service request (``kind: service``): routed through stations, then it leaves."""
+
+    seg: ServiceSegment
+
+    def journey(self, existing: bool = False, channel: str | None = None
+                ) -> Generator[simpy.Event, Any, None]:
+        """Visit the route's stations; ``served`` when it leaves, ``lost:queue`` if it gave
+        up waiting somewhere."""
+        try:
+            yield from service.request(self)
+            self.finish("served")
+        except Lost as lost:
+            self.log("lost", "", self.env.now, lost.step)
+            self.finish(lost.state)
+
+
+class Buyer(Customer):
+    """A customer who orders: lead to cash, then repeat purchases until the relationship
+    ends."""
+
+    seg: BuyerSegment
+
+    def first_order(self, channel: str | None) -> Generator[simpy.Event, Any, Order]:
+        """From the lead to a placed order (or :class:`Lost`)."""
+        raise NotImplementedError
+        yield  # pragma: no cover  (a generator)
+
+    def next_order(self) -> Generator[simpy.Event, Any, Order]:
+        """A returning customer's next order (or :class:`Lost`)."""
+        raise NotImplementedError
+        yield  # pragma: no cover  (a generator)
+
+    def journey(self, existing: bool = False, channel: str | None = None
+                ) -> Generator[simpy.Event, Any, None]:
         """Lead to cash, then repeat purchases until the relationship ends.
 
         An ``existing`` customer (the company's customer base at the start) begins dormant,
@@ -152,16 +221,9 @@ class Customer(mesa.Agent):
             if existing:
                 yield from self.dormant_wait(residual=True)
                 self.case = model.next_case()
-                ordr = yield from (shop.repeat_purchase(self) if self.kind == "b2c"
-                                   else sales.reorder(self))
-            elif self.kind == "b2c":
-                ordr = yield from shop.first_purchase(self, channel)
-            elif self.kind == "service":
-                yield from service.request(self)
-                self.finish("served")
-                return
+                ordr = yield from self.next_order()
             else:
-                ordr = yield from sales.lead_to_order(self)
+                ordr = yield from self.first_order(channel)
             while True:
                 yield from order.enter(self, ordr)
                 yield from fulfil.fulfil(self, ordr)
@@ -173,10 +235,7 @@ class Customer(mesa.Agent):
                     return
                 yield from self.dormant_wait()
                 self.case = model.next_case()
-                if self.kind == "b2c":
-                    ordr = yield from shop.repeat_purchase(self)
-                else:
-                    ordr = yield from sales.reorder(self)
+                ordr = yield from self.next_order()
         except Lost as lost:
             self.log("lost", "", self.env.now, lost.step)
             self.finish(lost.state)
@@ -234,3 +293,38 @@ class Customer(mesa.Agent):
         yield self.env.timeout(gap) | self._wake
         model.dormant.pop(self.unique_id, None)
         self._wake = None
+
+
+class Consumer(Buyer):
+    """A consumer (``kind: b2c``): visits a channel, fills a cart, checks out."""
+
+    seg: ConsumerSegment
+
+    def first_order(self, channel: str | None) -> Generator[simpy.Event, Any, Order]:
+        """The first visit (where the visitor landed, if known) to a placed order."""
+        return (yield from shop.first_purchase(self, channel))
+
+    def next_order(self) -> Generator[simpy.Event, Any, Order]:
+        """A returning consumer shops again."""
+        return (yield from shop.repeat_purchase(self))
+
+
+class BusinessBuyer(Buyer):
+    """A business buyer (``kind: smb`` or ``enterprise``): sales funnel, quote, order."""
+
+    seg: BusinessSegment
+
+    def first_order(self, channel: str | None) -> Generator[simpy.Event, Any, Order]:
+        """Lead, qualification, sales, quote and negotiation to the won order."""
+        return (yield from sales.lead_to_order(self))
+
+    def next_order(self) -> Generator[simpy.Event, Any, Order]:
+        """A returning business customer orders again."""
+        return (yield from sales.reorder(self))
+
+
+#: The agent class of each segment kind.
+AGENT_CLASSES: dict[str, type[Customer]] = {
+    "b2c": Consumer, "smb": BusinessBuyer, "enterprise": BusinessBuyer,
+    "service": ServiceRequest,
+}

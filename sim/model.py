@@ -36,8 +36,9 @@ from sim.journey import shop
 from sim.kpis import Ledger, compute_kpis
 from sim.links import Link
 from sim.resources import INFINITE, Station
-from sim.scenario import Scenario
-from sim.streams import Streams, cumulative
+from sim.scenario import Scenario, ServiceSegment
+from sim.segments import SegmentRuntime
+from sim.streams import Streams
 
 #: Journey stages shown in the time series (customers currently at each).
 STAGES = ("lead", "sales", "quote", "cart", "order", "fulfilment", "invoice", "payment",
@@ -176,31 +177,15 @@ class OmniModel(mesa.Model):
     def _build_segments(self) -> None:
         from sim.customers import Customer
 
-        self.segment_runtime: dict[str, dict[str, Any]] = {}
+        self.segment_runtime: dict[str, SegmentRuntime] = {}
         cal = self.scenario.calendar
         peaks = [(p.start, p.start + p.length, p.factor) for p in cal.peaks]
         self.profile = DemandProfile(cal.hourly_profile, cal.weekly_profile, peaks, self.offset)
         for name, seg in self.scenario.segments.items():
-            chans = list(seg.channels)
-            intake = list(seg.order_intake)
-            rt = {
-                "channels": chans,
-                "channel_cum": cumulative([seg.channels[c] for c in chans]),
-                "intake": intake,
-                "intake_cum": cumulative([seg.order_intake[r] for r in intake]),
-                "channel_stream": self.streams.get(f"{name}.channel"),
-                "bounce_stream": self.streams.get(f"{name}.bounce"),
-                # per-customer draws and ledger keys, made once (Customer.__init__ is hot)
-                "account_stream": self.streams.get(f"customer.{seg.kind}.account"),
-                "account_share": seg.cart.has_account_share if seg.cart else 1.0,
-                "credit_stream": self.streams.get(f"customer.{name}.credit"),
-                "lead_keys": {src: (f"leads.{name}", f"leads.source.{src}",
-                                    seg.cost_per_lead.get(src, 0.0))
-                              for src in (*seg.lead_sources, "referral", "organic")},
-            }
-            self.segment_runtime[name] = rt
-            for _ in range(seg.existing_customers):
-                Customer(self, name, "organic", existing=True)
+            self.segment_runtime[name] = SegmentRuntime.build(name, self.scenario, self.streams)
+            if not isinstance(seg, ServiceSegment):
+                for _ in range(seg.existing_customers):
+                    Customer(self, name, "organic", existing=True)
             total = sum(seg.lead_sources.values())
             for source, share in seg.lead_sources.items():
                 if source == "referral":
@@ -288,7 +273,7 @@ class OmniModel(mesa.Model):
         """A lead arrived: counted for its segment and source, and its acquisition cost."""
         if not cohort:  # only leads of the statistics window are counted
             return
-        keys = self.segment_runtime[segment]["lead_keys"].get(source)
+        keys = self.segment_runtime[segment].lead_keys.get(source)
         if keys is None:
             keys = (f"leads.{segment}", f"leads.source.{source}",
                     self.scenario.segments[segment].cost_per_lead.get(source, 0.0))

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.scenario import CHANNEL_ROLES, DIGITAL_ROLES, UNSTRUCTURED, BusinessSegment
+from sim.scenario.fields import DEFAULT_CHANNEL_ROLES as CLASSIC_ROLES
 from sim.units import format_duration
 
 if TYPE_CHECKING:
@@ -42,9 +44,14 @@ NAMES: dict[str, str] = {
 COLUMNS = ("channel", "front", "back", "fulfil")
 COLUMN_TITLES = {"channel": "Channels and partners' orders", "front": "Front office",
                  "back": "Back office", "fulfil": "Fulfilment and partners"}
-DIGITAL = ("web", "app", "marketplace", "partner_portal")
-CHANNEL_ORDER = ("web", "app", "marketplace", "store", "call_centre", "chatbot",
-                 "inside_sales", "field_sales", "partner_portal")
+#: What each channel role is called on the map (a channel under its classic name shows the
+#: name of :data:`NAMES`; any other channel shows its own name and, as a note, its role).
+ROLE_NAMES: dict[str, str] = {
+    "web_shop": "web shop", "app": "mobile app", "marketplace": "marketplace",
+    "store": "stores", "contact_centre": "contact centre", "chatbot": "chatbot",
+    "inside_sales": "inside sales", "field_sales": "field sales",
+    "partner_portal": "partner portal",
+}
 MODE_COLOURS = {"manual": "#c0392b", "batch": "#e67e22", "realtime": "#27ae60"}
 MODE_WORDS = {"manual": "manual", "batch": "batch", "realtime": "real-time"}
 KIND_COLOURS = {"channel": "#dbe9f6", "system": "#eeeeee", "partner": "#dff0d8"}
@@ -134,19 +141,37 @@ def mode_label(spec: Any) -> str:
     return text
 
 
+def channel_label(name: str, role: str) -> tuple[str, str]:
+    """A channel's box title, and a note naming its role unless the name says it already
+    (``call_centre`` is "call centre"; a channel ``web_eu`` is "web eu" with note "web
+    shop")."""
+    if name == role:
+        return ROLE_NAMES[role], ""
+    if CLASSIC_ROLES.get(name) == role and name in NAMES:
+        return NAMES[name], ""
+    return name.replace("_", " "), ROLE_NAMES[role]
+
+
+def _channel_nodes(sc: Scenario) -> list[Node]:
+    """Every channel, grouped by role (in the order of the roles), then in file order."""
+    nodes = []
+    for ch in sc.channels_of(*CHANNEL_ROLES):
+        spec = sc.channels[ch]
+        label, role_note = channel_label(ch, spec.role)
+        note = f"{spec.staff} staff" if spec.staffed else ""
+        if spec.role == "chatbot" and spec.self_service > 0:
+            note = f"{spec.self_service:.0%} self-served"
+        note = ", ".join(x for x in (role_note, note) if x)
+        nodes.append(Node(ch, label, "channel", "channel", note))
+    return nodes
+
+
 def _nodes(sc: Scenario) -> list[Node]:
-    nodes: list[Node] = []
-    for ch in CHANNEL_ORDER:
-        if ch in sc.channels:
-            spec = sc.channels[ch]
-            note = f"{spec.staff} staff" if spec.staffed else ""
-            if ch == "chatbot" and spec.self_service > 0:
-                note = f"{spec.self_service:.0%} self-served"
-            nodes.append(Node(ch, NAMES[ch], "channel", "channel", note))
-    if any(r in ("email", "phone", "fax") and w > 0
-           for seg in sc.segments.values() for r, w in seg.order_intake.items()):
+    nodes = _channel_nodes(sc)
+    business = [seg for seg in sc.segments.values() if isinstance(seg, BusinessSegment)]
+    if any(r in UNSTRUCTURED and w > 0 for seg in business for r, w in seg.order_intake.items()):
         nodes.append(Node("inbox", NAMES["inbox"], "channel", "channel", "B2B orders"))
-    if any(seg.partner_share > 0 for seg in sc.segments.values()):
+    if any(seg.partner_share > 0 for seg in business):
         nodes.append(Node("resellers", NAMES["resellers"], "partner", "channel"))
     masters = sc.data_masters
     # front- and back-office systems; the first of each lane holds a data master
@@ -177,15 +202,16 @@ def _instances(sc: Scenario, name: str) -> str:
     return f"{n} instances" if n > 1 else ""
 
 
-def _ends(end: str, have: set[str]) -> list[str]:
+def _ends(end: str, have: set[str], sc: Scenario) -> list[str]:
     """Resolve a link end to the nodes the scenario has (empty: the flow is not drawn)."""
+    digital = sc.channels_of(*DIGITAL_ROLES)
     if end == "(digital)":
-        return [c for c in DIGITAL if c in have and c != "partner_portal"] or \
-            [c for c in DIGITAL if c in have]
+        shops = [c for c in digital if sc.channels[c].role != "partner_portal"]
+        return shops or digital
     if end == "(first_digital)":
-        return [c for c in DIGITAL if c in have][:1]
+        return digital[:1]
     if end == "(sales)":
-        return [c for c in ("inside_sales", "field_sales") if c in have]
+        return sc.channels_of("inside_sales", "field_sales")
     return [end] if end in have else []
 
 
@@ -195,7 +221,7 @@ def process_map(sc: Scenario) -> ProcessMap:
     have = pm.node_ids()
     for link, spec in sc.links.items():
         title, src, dst = LINK_ENDS.get(link, (link.replace("_", " "), "", ""))
-        pairs = [(s, t) for s in _ends(src, have) for t in _ends(dst, have) if s != t]
+        pairs = [(s, t) for s in _ends(src, have, sc) for t in _ends(dst, have, sc) if s != t]
         label = mode_label(spec)
         for i, (s, t) in enumerate(pairs):
             pm.edges.append(Edge(link, s, t, spec.mode, label, title, labelled=i == 0))

@@ -85,7 +85,7 @@ PROBABILITIES = [("catalog", "gross_margin"), ("quoting", "below_margin_share"),
                  ("checkout", "order_status_self_service"), ("errors", "item"),
                  ("channels", "call_centre", "self_service"), ("partners", "carrier", "on_time"),
                  ("partners", "resellers", "commission"),
-                 ("segments", "callers", "payment", "late_share"),
+                 ("warehouse", "bopis_share"),
                  ("links", "order_intake", "failure")]
 DISTRIBUTIONS = [("channels", "call_centre", "service_time"),
                  ("catalog", "replenishment_lead_time"), ("warehouse", "pick_time"),

@@ -76,7 +76,7 @@ def test_customers_are_mesa_agents_of_the_model():
     Mesa views must still list exactly the customers on a journey now."""
     import mesa
 
-    from sim.customers import Customer
+    from sim.customers import BusinessBuyer, Consumer, Customer
     from sim.model import OmniModel
 
     model = OmniModel(prepare("baseline", days=20).scenario)
@@ -84,8 +84,14 @@ def test_customers_are_mesa_agents_of_the_model():
     on_journey = [a for a in model.agents if not a.done]
     assert isinstance(model.agents, mesa.agent.AgentSet)
     assert len(on_journey) == len(model.agents) > 0
-    assert model.agent_types == [Customer]
-    assert list(model.agents_by_type[Customer]) == list(model.agents)
+    # one agent class per kind of segment, all of them Customers
+    assert set(model.agent_types) == {Consumer, BusinessBuyer}
+    assert all(issubclass(t, Customer) for t in model.agent_types)
+    by_type = model.agents_by_type
+    assert sorted(a.unique_id for t in by_type for a in by_type[t]) == \
+        sorted(a.unique_id for a in model.agents)
+    assert all(a.kind == "b2c" for a in by_type[Consumer])
+    assert all(a.kind in ("smb", "enterprise") for a in by_type[BusinessBuyer])
     ids = [a.unique_id for a in model.agents]
     assert ids == sorted(ids), "in order of arrival"
     assert sum(model.stage_counts.values()) == len(model.agents)

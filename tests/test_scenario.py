@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-import sim.scenario as scenario_module
+import sim.scenario.loading as scenario_module
 from sim.scenario import (
     MAX_EXTENDS_DEPTH,
     SCENARIO_DIR,

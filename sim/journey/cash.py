@@ -21,10 +21,10 @@ import simpy
 from sim.journey.common import Lost, Order, contact, draw, system
 
 if TYPE_CHECKING:
-    from sim.customers import Customer
+    from sim.customers import Buyer
 
 
-def collect(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
+def collect(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     """Recognise revenue, invoice and collect the cash for a delivered order."""
     model = c.model
     sc = model.scenario
@@ -59,6 +59,8 @@ def collect(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
     c.log("invoice", "billing", t0, objects="invoice")
     c.set_stage("payment")
     pay = c.seg.payment
+    collections = sc.team_for("collections")
+    team = sc.teams[collections]
     if o.errors_price or o.price_mismatch:
         o.disputed = True
         L.count("disputes")
@@ -68,13 +70,12 @@ def collect(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
         yield env.timeout(pay.terms * 0.5)
         t1 = env.now
         yield from contact(c, "dispute")
-        team = sc.teams["collections"]
-        yield from model.stations["collections"].serve(
-            team.touch_time.sample(model.streams.get("collections.dispute_touch")))
+        yield from model.stations[collections].serve(
+            team.touch_time.sample(model.streams.get(f"{collections}.dispute_touch")))
         yield env.timeout(sc.costs.dispute_handling_time.sample(
-            model.streams.get("collections.dispute")))
+            model.streams.get(f"{collections}.dispute")))
         L.cost("rework", sc.costs.error_fix)
-        c.log("dispute resolved", "collections", t1, cost=sc.costs.error_fix,
+        c.log("dispute resolved", collections, t1, cost=sc.costs.error_fix,
               objects="invoice")
         yield from model.links["invoicing"].transfer(len(o.skus))
     due = env.now + pay.terms
@@ -86,18 +87,17 @@ def collect(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
         delay = max(delay, pay.terms + sc.costs.write_off_after)
     if delay > pay.terms + sc.costs.dunning_after:
         yield env.timeout(pay.terms + sc.costs.dunning_after)
-        team = sc.teams["collections"]
-        yield from model.stations["collections"].serve(
-            team.touch_time.sample(model.streams.get("collections.touch")))
+        yield from model.stations[collections].serve(
+            team.touch_time.sample(model.streams.get(f"{collections}.touch")))
         L.count("dunning_calls")
-        c.log("dunning", "collections", env.now, objects="invoice")
+        c.log("dunning", collections, env.now, objects="invoice")
         delay -= pay.terms + sc.costs.dunning_after
     if delay > 0:
         yield env.timeout(delay)
     if late and env.now - due >= sc.costs.write_off_after - 1e-9:
         L.write_off(o.value)
         c.receivable -= o.value
-        c.log("written off", "collections", t0, "written_off", objects="invoice")
+        c.log("written off", collections, t0, "written_off", objects="invoice")
         raise Lost("payment", "written_off")
     t2 = env.now
     yield from model.links["cash_posting"].transfer()
@@ -106,7 +106,7 @@ def collect(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
     yield from _paid(c, o)
 
 
-def _paid(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
+def _paid(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     model = c.model
     L = model.ledger
     env = c.env
@@ -132,7 +132,7 @@ def _paid(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
         L.count("orders_perfect")
 
 
-def after_sale(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
+def after_sale(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     """Returns and service contacts; the purchase then counts for the customer."""
     model = c.model
     sc = model.scenario
@@ -146,11 +146,12 @@ def after_sale(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
         L.count("returns")
         L.refund(o.value)
         L.cost("logistics", sc.costs.return_handling)
-        if sc.warehouse.returns_to_store and "store" in sc.channels and c.kind == "b2c":
-            ch = sc.channels["store"]
-            work = ch.service_time.sample(model.streams.get("store.returns"))
-            yield from model.stations["store"].serve(work)
-            c.log("return in store", "store", t0, cost=sc.costs.return_handling)
+        store = c.rt.store
+        if sc.warehouse.returns_to_store and store is not None and c.kind == "b2c":
+            ch = sc.channels[store]
+            work = ch.service_time.sample(model.streams.get(f"{store}.returns"))
+            yield from model.stations[store].serve(work)
+            c.log("return in store", store, t0, cost=sc.costs.return_handling)
         else:
             yield from contact(c, "return")
             yield env.timeout(sc.partners.carrier.transit.sample(

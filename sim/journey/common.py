@@ -10,8 +10,9 @@ import simpy
 from sim.streams import cumulative
 
 if TYPE_CHECKING:
-    from sim.customers import Customer
+    from sim.customers import Buyer, Customer
     from sim.model import OmniModel
+    from sim.segments import SegmentRuntime
 
 
 class Lost(Exception):
@@ -90,60 +91,65 @@ def system(c: Customer, name: str, activity: str, objects: str = ""
     c.log(activity, name, t0, cost=spec.cost_per_transaction, objects=objects)
 
 
-def pick_channel(model: OmniModel, rt: dict[str, Any], preference: dict[str, float]
-                 ) -> str | None:
-    """A channel from the segment's ``preference`` among those open now (None if none is).
+def pick_channel(model: OmniModel, rt: SegmentRuntime) -> str | None:
+    """A channel from the segment's preferences among those open now (None if none is).
 
     ``rt`` is the segment's runtime record; the open set is cached until the next opening or
     closing of any of its channels."""
     now = model.env.now
-    hit = rt.get("open_now")
+    hit = rt.open_now
     if hit is not None and hit[0] <= now < hit[1]:
         names, cum = hit[2], hit[3]
     else:
         stations = model.stations
-        names = tuple(ch for ch in rt["channels"] if stations[ch].is_open(now))
+        preference = rt.spec.channels
+        names = tuple(ch for ch in rt.channels if stations[ch].is_open(now))
         weights = [preference[ch] for ch in names]
         cum = cumulative(weights) if sum(weights) > 0 else None
-        until = min(stations[ch]._open_state[1] for ch in rt["channels"])
-        rt["open_now"] = (now, until, names, cum)
+        until = min(stations[ch]._open_state[1] for ch in rt.channels)
+        rt.open_now = (now, until, names, cum)
     if cum is None:
         return None
-    return names[rt["channel_stream"].choice(cum)]
+    return names[rt.channel_stream.choice(cum)]
 
 
-def contact(c: Customer, reason: str) -> Generator[simpy.Event, Any, bool]:
+def contact(c: Buyer, reason: str) -> Generator[simpy.Event, Any, bool]:
     """A service contact (order status, return, dispute, question).
 
-    The chatbot resolves a share of contacts without an agent (its ``self_service``,
-    CALIBRATION O7-O8); the rest queue at the call centre, where callers hang up when their
-    patience runs out (reneging: Erlang-A behaviour). Returns whether the contact was served.
+    The segment's chatbot (a channel of role ``chatbot``) resolves a share of contacts
+    without an agent (its ``self_service``, CALIBRATION O7-O8); the rest queue at one of the
+    segment's contact centres (role ``contact_centre``, see :mod:`sim.segments`), where callers
+    hang up when their patience runs out (reneging: Erlang-A behaviour). Returns whether the
+    contact was served.
     """
     model = c.model
     sc = model.scenario
     t0 = c.env.now
     model.ledger.count("contacts")
     model.ledger.count(f"contacts.{reason}")
-    bot = sc.channels.get("chatbot")
-    if bot is not None and draw(c, "contact.self_service") < bot.self_service:
-        model.ledger.cost("transactions", bot.cost_per_interaction)
-        model.ledger.count("contacts_self_served")
-        c.log(f"contact:{reason}", "chatbot", t0, cost=bot.cost_per_interaction)
-        return True
-    cc = sc.channels.get("call_centre")
-    if cc is None:
+    rt = c.rt
+    if rt.chatbot is not None:
+        bot = sc.channels[rt.chatbot]
+        if draw(c, "contact.self_service") < bot.self_service:
+            model.ledger.cost("transactions", bot.cost_per_interaction)
+            model.ledger.count("contacts_self_served")
+            c.log(f"contact:{reason}", rt.chatbot, t0, cost=bot.cost_per_interaction)
+            return True
+    name = rt.contact_centre()
+    if name is None:
         return False
-    st = model.stations["call_centre"]
+    cc = sc.channels[name]
+    st = model.stations[name]
     wait_open = st.hours.until_open(c.env.now, st.offset) if st.hours else 0.0
     if wait_open > 0:  # raised while closed: the customer calls back during the next hours
         later = CALL_BACK_SPREAD * model.streams.get("contact.call_back").random()
         yield c.env.timeout(wait_open + later)
     patience = c.seg.patience.call.sample(model.streams.get(f"{c.segment}.patience.call"))
-    work = cc.service_time.sample(model.streams.get("call_centre.handle"))
+    work = cc.service_time.sample(model.streams.get(f"{name}.handle"))
     served, wait = yield from st.serve(work, patience)
     model.ledger.cost("transactions", cc.cost_per_interaction)
     if wait > 0.5 or not served:
         c.penalise(c.seg.after_sale.wait_penalty)
-    c.log(f"contact:{reason}", "call_centre", t0, "ok" if served else "abandoned",
+    c.log(f"contact:{reason}", name, t0, "ok" if served else "abandoned",
           cc.cost_per_interaction)
     return served

@@ -23,14 +23,14 @@ import simpy
 from sim.journey.common import Lost, Order, contact, draw, system
 
 if TYPE_CHECKING:
-    from sim.customers import Customer
+    from sim.customers import Buyer
     from sim.scenario import Scenario
 
 
 PROMISE_BUFFER = 48.0  # hours added to the normal lead time when a date is promised (A)
 
 
-def _supplier_part(c: Customer, name: str) -> Generator[simpy.Event, Any, None]:
+def _supplier_part(c: Buyer, name: str) -> Generator[simpy.Event, Any, None]:
     model = c.model
     sup = model.scenario.partners.suppliers[name]
     t0 = c.env.now
@@ -58,11 +58,11 @@ def promised_lead(sc: Scenario, configured: bool = False, install: bool = False)
     return lead
 
 
-def _nominal_lead(c: Customer, o: Order) -> float:
+def _nominal_lead(c: Buyer, o: Order) -> float:
     return promised_lead(c.model.scenario, o.configured, o.install)
 
 
-def _status_self_service(c: Customer) -> float:
+def _status_self_service(c: Buyer) -> float:
     """Share of status questions customers answer themselves: full with real-time tracking,
     half when the tracking page shows batch-synced data."""
     sc = c.model.scenario
@@ -70,13 +70,13 @@ def _status_self_service(c: Customer) -> float:
     return share if c.model.links["order_status"].mode == "realtime" else share * 0.5
 
 
-def _wismo(c: Customer, late: bool) -> Generator[simpy.Event, Any, None]:
+def _wismo(c: Buyer, late: bool) -> Generator[simpy.Event, Any, None]:
     p = c.seg.after_sale.wismo_contact * (2.0 if late else 1.0)
     if draw(c, "wismo") < p * (1.0 - _status_self_service(c)):
         yield from contact(c, "order_status")
 
 
-def fulfil(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
+def fulfil(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     """From the confirmed order to delivered (and installed) goods."""
     model = c.model
     sc = model.scenario
@@ -144,21 +144,22 @@ def fulfil(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
     c.open_orders -= 1
 
 
-def _deliver(c: Customer, o: Order, reship: bool = False) -> Generator[simpy.Event, Any, None]:
+def _deliver(c: Buyer, o: Order, reship: bool = False) -> Generator[simpy.Event, Any, None]:
     model = c.model
     sc = model.scenario
     env = c.env
     car = sc.partners.carrier
     t0 = env.now
     wh = sc.warehouse
-    if o.route == "store" and not reship:
-        c.log("handover in store", "store", t0, objects="delivery")
+    if o.route == "store" and not reship:  # bought at the till: handed over there
+        c.log("handover in store", o.channel, t0, objects="delivery")
         return
-    if (not reship and c.kind == "b2c" and wh.bopis and "store" in sc.channels
+    store = c.rt.store
+    if (not reship and c.kind == "b2c" and wh.bopis and store is not None
             and draw(c, "bopis") < wh.bopis_share):
         yield from model.links["carrier_booking"].transfer()
         yield env.timeout(car.transit.sample(model.streams.get("carrier.transit")))
-        c.log("pickup in store", "store", t0, objects="delivery")
+        c.log("pickup in store", store, t0, objects="delivery")
         return
     yield from model.links["carrier_booking"].transfer()
     transit = car.transit.sample(model.streams.get("carrier.transit"))
@@ -173,7 +174,7 @@ def _deliver(c: Customer, o: Order, reship: bool = False) -> Generator[simpy.Eve
           objects="delivery")
 
 
-def _install(c: Customer) -> Generator[simpy.Event, Any, None]:
+def _install(c: Buyer) -> Generator[simpy.Event, Any, None]:
     model = c.model
     inst = model.scenario.partners.installers
     assert inst is not None

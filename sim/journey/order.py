@@ -25,19 +25,24 @@ from sim.journey.common import Lost, Order, draw, system
 from sim.scenario import UNSTRUCTURED
 
 if TYPE_CHECKING:
-    from sim.customers import Customer
+    from sim.customers import Buyer
+
+#: how a consumer's order reaches the order system, by the role of the channel it was placed
+#: in: by phone through a contact centre, at the till in a store, else through the portal
+CONSUMER_ROUTES = {"contact_centre": "phone", "store": "store"}
 
 
-def _route(c: Customer, o: Order) -> str:
+def _route(c: Buyer, o: Order) -> str:
     if c.kind == "b2c":
-        return {"call_centre": "phone", "store": "store"}.get(o.channel, "portal")
+        role = c.model.scenario.channels[o.channel].role
+        return CONSUMER_ROUTES.get(role, "portal")
     if o.partner:
         return "partner"
-    i = c.model.streams.get(f"{c.segment}.intake").choice(c.rt["intake_cum"])
-    return c.rt["intake"][i]
+    i = c.model.streams.get(f"{c.segment}.intake").choice(c.rt.intake_cum)
+    return c.rt.intake[i]
 
 
-def _split_errors(c: Customer, o: Order, n: int) -> None:
+def _split_errors(c: Buyer, o: Order, n: int) -> None:
     """Each keying error breaks the item, the price or the address (``errors`` shares)."""
     if n <= 0:
         return
@@ -52,7 +57,7 @@ def _split_errors(c: Customer, o: Order, n: int) -> None:
             o.errors_address += 1
 
 
-def enter(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
+def enter(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     """Take the order in, validate it and post it to the ERP."""
     model = c.model
     L = model.ledger
@@ -120,7 +125,7 @@ def enter(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
         raise Lost("order_value")
 
 
-def _credit(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
+def _credit(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     """Orders over the credit limit wait for a credit-control review, which may refuse."""
     if c.credit_limit is None:
         return
@@ -128,12 +133,13 @@ def _credit(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
     if c.receivable + o.value <= c.credit_limit:
         return
     t0 = c.env.now
-    team = model.scenario.teams["credit_control"]
-    work = team.touch_time.sample(model.streams.get("credit_control.touch"))
-    yield from model.stations["credit_control"].serve(work)
+    name = model.scenario.team_for("credit_control")
+    team = model.scenario.teams[name]
+    work = team.touch_time.sample(model.streams.get(f"{name}.touch"))
+    yield from model.stations[name].serve(work)
     model.ledger.count("credit_holds")
     if draw(c, "credit.approve") >= c.seg.payment.credit_approval:
-        c.log("credit review", "credit_control", t0, "refused")
+        c.log("credit review", name, t0, "refused")
         model.ledger.count("credit_refusals")
         raise Lost("credit_hold", "cancelled")
-    c.log("credit review", "credit_control", t0, "approved")
+    c.log("credit review", name, t0, "approved")

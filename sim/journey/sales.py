@@ -24,21 +24,19 @@ import simpy
 from sim.journey.common import Lost, Order, draw, system
 
 if TYPE_CHECKING:
-    from sim.customers import Customer
+    from sim.customers import BusinessBuyer
 
 
-def _sales_channel(c: Customer) -> str:
-    sc = c.model.scenario
-    pref = "field_sales" if c.kind == "enterprise" else "inside_sales"
-    if pref in sc.channels:
-        return pref
-    for alt in ("inside_sales", "field_sales", "call_centre"):
-        if alt in sc.channels:
-            return alt
-    raise ValueError("a B2B segment needs inside_sales, field_sales or call_centre")
+def _sales_channel(c: BusinessBuyer) -> str:
+    """Where the segment's sales meetings happen (resolved in :mod:`sim.segments`: field
+    sales for enterprise accounts, inside sales for small business, then the other, then a
+    contact centre; the scenario guarantees one)."""
+    channel = c.rt.sales
+    assert channel is not None, "validated: a business segment has a sales channel"
+    return channel
 
 
-def _meeting(c: Customer, channel: str, activity: str, patience: float | None
+def _meeting(c: BusinessBuyer, channel: str, activity: str, patience: float | None
              ) -> Generator[simpy.Event, Any, bool]:
     model = c.model
     ch = model.scenario.channels[channel]
@@ -50,13 +48,12 @@ def _meeting(c: Customer, channel: str, activity: str, patience: float | None
     return served
 
 
-def lead_to_order(c: Customer) -> Generator[simpy.Event, Any, Order]:
+def lead_to_order(c: BusinessBuyer) -> Generator[simpy.Event, Any, Order]:
     """Lead, qualification, sales, quote and negotiation; returns the won order."""
     model = c.model
     sc = model.scenario
     L = model.ledger
     f = c.seg.funnel
-    assert f is not None
     yield from system(c, "crm", "lead recorded")
     t0 = c.env.now
     yield from model.links["lead_routing"].transfer()
@@ -65,7 +62,7 @@ def lead_to_order(c: Customer) -> Generator[simpy.Event, Any, Order]:
     left = patience - (c.env.now - c.arrived)
     if left <= 0:
         raise Lost("no_response")
-    channel = "inside_sales" if "inside_sales" in sc.channels else _sales_channel(c)
+    channel = c.rt.first_response or _sales_channel(c)
     if not (yield from _meeting(c, channel, "first response", left)):
         raise Lost("no_response")
     response = c.env.now - c.arrived
@@ -97,7 +94,7 @@ def lead_to_order(c: Customer) -> Generator[simpy.Event, Any, Order]:
     return o
 
 
-def reorder(c: Customer) -> Generator[simpy.Event, Any, Order]:
+def reorder(c: BusinessBuyer) -> Generator[simpy.Event, Any, Order]:
     """A returning business customer orders again; configured products are re-quoted."""
     o = _new_order(c)
     if o.configured:
@@ -105,7 +102,7 @@ def reorder(c: Customer) -> Generator[simpy.Event, Any, Order]:
     return o
 
 
-def _new_order(c: Customer) -> Order:
+def _new_order(c: BusinessBuyer) -> Order:
     model = c.model
     seg = c.seg
     value = seg.order_value.sample(model.streams.get(f"{c.segment}.order_value"))
@@ -118,7 +115,7 @@ def _new_order(c: Customer) -> Order:
     return o
 
 
-def _onboard(c: Customer) -> Generator[simpy.Event, Any, None]:
+def _onboard(c: BusinessBuyer) -> Generator[simpy.Event, Any, None]:
     """Account creation; extra customer masters are keyed by hand or synced."""
     model = c.model
     t0 = c.env.now
@@ -131,7 +128,7 @@ def _onboard(c: Customer) -> Generator[simpy.Event, Any, None]:
     c.log("onboarding", "master_sync", t0)
 
 
-def quote(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
+def quote(c: BusinessBuyer, o: Order) -> Generator[simpy.Event, Any, None]:
     """Prepare the quote by CPQ or by hand; the buyer may go to a competitor meanwhile."""
     model = c.model
     sc = model.scenario
@@ -142,12 +139,13 @@ def quote(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
     o.quote_started = t0
     c.relate("quote", o.value)
     streams = model.streams
+    team = sc.team_for("sales_ops")
     work = q.touch_time.sample(streams.get("quote.touch"))
     if q.mode == "cpq" and "cpq" in sc.systems:
         yield from system(c, "cpq", "quote configured")
         yield c.env.timeout(work)
     else:
-        yield from model.stations["sales_ops"].serve(work)
+        yield from model.stations[team].serve(work)
     delay = q.engineering_delay.sample(streams.get("quote.engineering"))
     if delay > 0:
         yield c.env.timeout(delay)
@@ -158,18 +156,17 @@ def quote(c: Customer, o: Order) -> Generator[simpy.Event, Any, None]:
         model.ledger.cost("leakage", loss)
         model.ledger.count("quotes_below_margin", cohort=c.cohort)
     model.ledger.count("quotes", cohort=c.cohort)
-    if f is not None:
-        patience = f.quote_patience.sample(streams.get(f"{c.segment}.patience.quote"))
-        if turnaround > patience:
-            c.log("quote", "cpq" if q.mode == "cpq" else "sales_ops", t0, "too_late")
-            raise Lost("quotation")
-    c.log("quote", "cpq" if q.mode == "cpq" else "sales_ops", t0)
+    where = "cpq" if q.mode == "cpq" else team
+    patience = f.quote_patience.sample(streams.get(f"{c.segment}.patience.quote"))
+    if turnaround > patience:
+        c.log("quote", where, t0, "too_late")
+        raise Lost("quotation")
+    c.log("quote", where, t0)
 
 
-def _negotiate(c: Customer) -> Generator[simpy.Event, Any, None]:
+def _negotiate(c: BusinessBuyer) -> Generator[simpy.Event, Any, None]:
     model = c.model
     f = c.seg.funnel
-    assert f is not None
     t0 = c.env.now
     if draw(c, "funnel.approval") < f.approval_share:
         yield c.env.timeout(f.approval_delay.sample(model.streams.get(f"{c.segment}.approval")))

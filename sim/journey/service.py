@@ -25,7 +25,7 @@ from sim.distributions import Distribution
 from sim.journey.common import Lost, pick_channel
 
 if TYPE_CHECKING:
-    from sim.customers import Customer
+    from sim.customers import ServiceRequest
     from sim.scenario import Scenario
 
 
@@ -44,17 +44,16 @@ def default_work(sc: Scenario, station: str) -> Distribution:
     return sc.partners.installers.install_time
 
 
-def _steps(c: Customer) -> dict[str, tuple[Any, ...]]:
+def _steps(c: ServiceRequest) -> dict[str, tuple[Any, ...]]:
     """Per station of the segment's route, everything a visit needs, made once per run:
     work and patience distributions with their streams, the routing table and stream, and
     the ledger keys (the hot loop then formats no strings and looks nothing up twice)."""
     rt = c.rt
-    steps = rt.get("service_steps")
+    steps = rt.service_steps
     if steps is None:
         model = c.model
         streams = model.streams
         route = c.seg.service
-        assert route is not None
         steps = {}
         for station, step in route.items():
             key = f"{c.segment}.service.{station}"
@@ -70,11 +69,11 @@ def _steps(c: Customer) -> dict[str, tuple[Any, ...]]:
                 names, cum, streams.get(f"{key}.route") if names else None,
                 f"service.{station}.visits", f"service.{station}.delayed",
                 f"service.{station}.abandoned")
-        rt["service_steps"] = steps
+        rt.service_steps = steps
     return steps
 
 
-def request(c: Customer) -> Generator[simpy.Event, Any, None]:
+def request(c: ServiceRequest) -> Generator[simpy.Event, Any, None]:
     """Route one request from its channel through the segment's stations until it leaves.
 
     Raises:
@@ -82,7 +81,7 @@ def request(c: Customer) -> Generator[simpy.Event, Any, None]:
             gave up waiting at a station.
     """
     model = c.model
-    station: str | None = pick_channel(model, c.rt, c.seg.channels)
+    station: str | None = pick_channel(model, c.rt)
     if station is None:
         raise Lost("closed")
     steps = _steps(c)

@@ -35,9 +35,10 @@ import simpy
 
 from sim.journey.common import Lost, Order, draw, pick_channel, system
 from sim.journey.fulfil import promised_lead
+from sim.scenario import ConsumerSegment
 
 if TYPE_CHECKING:
-    from sim.customers import Customer
+    from sim.customers import Consumer
     from sim.model import OmniModel
 
 #: every reason a cart can be abandoned for, in the order they are checked
@@ -57,25 +58,23 @@ def landing(model: OmniModel, segment: str, cohort: bool) -> tuple[str | None, s
     become a customer agent (see :meth:`OmniModel._arrivals`).
     """
     rt = model.segment_runtime[segment]
-    seg = model.scenario.segments[segment]
-    ch_name = pick_channel(model, rt, seg.channels)
+    ch_name = pick_channel(model, rt)
     if ch_name is None:
         return None, "closed"
     L = model.ledger
     L.count("visits", cohort=cohort)
     L.count(f"visits.{ch_name}", cohort=cohort)
     ch = model.scenario.channels[ch_name]
-    if not ch.staffed and ch.page_load is not None:
-        cart = seg.cart
-        assert cart is not None
+    seg = rt.spec
+    if not ch.staffed and ch.page_load is not None and isinstance(seg, ConsumerSegment):
         load = ch.page_load.sample(model.streams.get(f"{ch_name}.page_load"))
-        stay = min(1.0, (load / REF_PAGE) ** (-cart.slow_page_sensitivity))
-        if rt["bounce_stream"].random() >= stay:
+        stay = min(1.0, (load / REF_PAGE) ** (-seg.cart.slow_page_sensitivity))
+        if rt.bounce_stream.random() >= stay:
             return ch_name, "slow_pages"
     return ch_name, None
 
 
-def land(c: Customer) -> str:
+def land(c: Consumer) -> str:
     """:func:`landing` for a customer agent (a returning or referred customer)."""
     channel, lost = landing(c.model, c.segment, c.cohort)
     if lost is not None:
@@ -86,19 +85,19 @@ def land(c: Customer) -> str:
     return channel
 
 
-def first_purchase(c: Customer, channel: str | None) -> Generator[simpy.Event, Any, Order]:
+def first_purchase(c: Consumer, channel: str | None) -> Generator[simpy.Event, Any, Order]:
     """From the first visit to a placed order (or :class:`~sim.customers.Lost`);
     ``channel`` is where the visitor already landed (None: land now)."""
     return (yield from _visit(c, channel if channel is not None else land(c)))
 
 
-def repeat_purchase(c: Customer) -> Generator[simpy.Event, Any, Order]:
+def repeat_purchase(c: Consumer) -> Generator[simpy.Event, Any, Order]:
     """A returning customer shops again (same mechanisms, account already made)."""
     c.has_account = True
     return (yield from _visit(c, land(c)))
 
 
-def _visit(c: Customer, ch_name: str) -> Generator[simpy.Event, Any, Order]:
+def _visit(c: Consumer, ch_name: str) -> Generator[simpy.Event, Any, Order]:
     model = c.model
     sc = model.scenario
     L = model.ledger
@@ -106,9 +105,8 @@ def _visit(c: Customer, ch_name: str) -> Generator[simpy.Event, Any, Order]:
     st = model.stations[ch_name]
     t0 = c.env.now
     cart = c.seg.cart
-    assert cart is not None
     if ch.staffed:
-        patience = c.seg.patience.queue if ch_name != "call_centre" else c.seg.patience.call
+        patience = c.seg.patience.call if ch.role == "contact_centre" else c.seg.patience.queue
         p = patience.sample(model.streams.get(f"{c.segment}.patience.{ch_name}"))
         work = ch.service_time.sample(model.streams.get(f"{ch_name}.service"))
         served, _ = yield from st.serve(work, p)
@@ -133,12 +131,11 @@ def _visit(c: Customer, ch_name: str) -> Generator[simpy.Event, Any, Order]:
     return (yield from _checkout(c, ch_name, sku))
 
 
-def _checkout(c: Customer, ch_name: str, sku: int) -> Generator[simpy.Event, Any, Order]:
+def _checkout(c: Consumer, ch_name: str, sku: int) -> Generator[simpy.Event, Any, Order]:
     model = c.model
     sc = model.scenario
     L = model.ledger
     cart = c.seg.cart
-    assert cart is not None
     c.set_stage("cart")
     t0 = c.env.now
     L.count("carts", cohort=c.cohort)
@@ -156,7 +153,7 @@ def _checkout(c: Customer, ch_name: str, sku: int) -> Generator[simpy.Event, Any
     if draw(c, "cart.other") < cart.other_reasons:
         raise abandon("other_reasons")
     if draw(c, "cart.switch") < cart.multichannel_share:
-        other = [x for x in c.rt["channels"] if x != ch_name and not sc.channels[x].staffed]
+        other = [x for x in c.rt.channels if x != ch_name and not sc.channels[x].staffed]
         if other:
             L.count("channel_switches", cohort=c.cohort)
             ch_name = other[int(draw(c, "cart.switch_to") * len(other))]

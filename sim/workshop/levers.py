@@ -14,8 +14,9 @@ from typing import Any
 
 from sim.scenario import Loaded
 
-#: Staffed channels and teams whose head count is a lever (when the scenario has them).
-STAFFED = ("store", "call_centre", "inside_sales", "field_sales")
+#: Roles of the staffed channels and teams whose head count is a lever: every channel or team
+#: of these roles gets one (in the order of the roles, then of the file).
+STAFFED = ("store", "contact_centre", "inside_sales", "field_sales")
 TEAMS = ("order_desk",)
 #: Links whose mode is a lever, and the spec each mode gets when the lever switches to it
 #: (``manual`` keeps the baseline's order-desk touch time and keying error rate).
@@ -27,8 +28,8 @@ ORDER_DESK_MODES: dict[str, str] = {
 }
 #: Stock sync intervals offered, in hours (0 = real time).
 SYNC_TICKS = (0.0, 1 / 60, 5 / 60, 0.25, 0.5, 1.0, 2.0, 4.0, 6.0, 12.0, 24.0)
-#: Digital channels whose page speed moves with the page-speed lever.
-PAGED = ("web", "app", "partner_portal")
+#: Roles of the digital channels whose page speed moves with the page-speed lever.
+PAGED = ("web_shop", "app", "partner_portal")
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,10 @@ def _staff_lever(name: str, team: bool) -> Lever:
 
     from sim.processmap import NAMES
 
-    return Lever(f"staff.{name}", f"{NAMES.get(name, name).capitalize()}: staff", "int",
+    who = NAMES.get(name, name.replace("_", " "))
+    return Lever(f"staff.{name}", f"{who[:1].upper()}{who[1:]}: staff", "int",
                  read, assign, low=1, high=40, step=1,
-                 help=f"people serving the {NAMES.get(name, name)} in its opening hours")
+                 help=f"people serving the {who} in its opening hours")
 
 
 def _show_sync(value: Any) -> str:
@@ -125,16 +127,18 @@ def _assign_stock_sync(ld: Loaded, value: Any) -> list[str]:
 
 
 def _read_self_service(ld: Loaded) -> float:
-    return float(ld.scenario.channels["chatbot"].self_service)
+    return float(ld.scenario.channels[ld.scenario.channels_of("chatbot")[0]].self_service)
 
 
 def _assign_self_service(ld: Loaded, value: Any) -> list[str]:
-    return [f"channels.chatbot.self_service={_num(float(value))}"]
+    """Every chatbot gets the new self-service share."""
+    return [f"channels.{name}.self_service={_num(float(value))}"
+            for name in ld.scenario.channels_of("chatbot")]
 
 
 def _paged(ld: Loaded) -> list[str]:
     chans = ld.scenario.channels
-    return [c for c in PAGED if c in chans and chans[c].page_load is not None]
+    return [c for c in ld.scenario.channels_of(*PAGED) if chans[c].page_load is not None]
 
 
 def _read_page_load(ld: Loaded) -> float:
@@ -168,13 +172,13 @@ def _assign_order_desk(ld: Loaded, value: Any) -> list[str]:
 def levers_for(ld: Loaded) -> list[Lever]:
     """The levers that apply to a scenario (a lever for a channel it lacks is left out)."""
     sc = ld.scenario
-    out = [_staff_lever(n, False) for n in STAFFED if n in sc.channels and sc.channels[n].staffed]
-    out += [_staff_lever(n, True) for n in TEAMS if n in sc.teams]
+    out = [_staff_lever(n, False) for n in sc.channels_of(*STAFFED) if sc.channels[n].staffed]
+    out += [_staff_lever(n, True) for role in TEAMS for n in sc.teams_of(role)]
     out.append(Lever("stock_sync_hours", "Stock sync interval (0 = real time)", "float",
                      _read_stock_sync, _assign_stock_sync, low=0.0, high=24.0, step=0.25,
                      help="how old the stock the channels show is; 0 = real-time API",
                      show=_show_sync, ticks=SYNC_TICKS))
-    if "chatbot" in sc.channels:
+    if sc.channels_of("chatbot"):
         out.append(Lever("self_service", "Chatbot self-service share", "float",
                          _read_self_service, _assign_self_service, low=0.0, high=0.6,
                          step=0.01, help="contacts resolved without an agent",

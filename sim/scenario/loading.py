@@ -1,0 +1,143 @@
+"""Loading a scenario: shipped names, files, ``extends:`` chains, overrides and validation."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sim.distributions import DistributionError
+from sim.scenario.errors import ScenarioError, explain
+from sim.scenario.files import read_yaml
+from sim.scenario.model import Scenario
+from sim.scenario.overrides import apply_override
+from sim.units import UnitError
+
+#: The shipped scenarios: package data, so an installed wheel finds them too.
+SCENARIO_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
+MAX_EXTENDS_DEPTH = 16
+
+
+def deep_merge(base: dict[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    """Return ``base`` updated by ``child``: mappings merge key by key, anything else replaces.
+
+    A value of ``null`` in the child removes the key (so a child can drop an optional block).
+    A mapping that names a different ``mode`` (a link) or ``dist`` (a distribution) than the
+    one it replaces is taken whole, since its fields belong to the new kind.
+    """
+    out = copy.deepcopy(base)
+    for key, value in child.items():
+        old = out.get(key)
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(old, dict) and not any(
+                tag in value and value[tag] != old.get(tag) for tag in ("mode", "dist")):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def resolve_path(ref: str | Path) -> Path:
+    """A path, or the name of a shipped scenario (``baseline``, ``total-commerce/phase-4-...``)."""
+    p = Path(ref)
+    if p.suffix in (".yaml", ".yml") or p.is_file():
+        return p
+    for cand in (SCENARIO_DIR / f"{ref}.yaml", *SCENARIO_DIR.glob(f"*/{ref}.yaml")):
+        if cand.is_file():
+            return cand
+    names = ", ".join(n for n, _, _ in list_shipped()) or "none"
+    raise ScenarioError(f"{ref}: no such file or shipped scenario (shipped: {names})")
+
+
+def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a scenario file and everything it ``extends:``, merged, not yet validated."""
+    path = path.resolve()
+    if path in _chain:
+        cycle = " -> ".join(p.name for p in (*_chain, path))
+        raise ScenarioError(f"{_chain[0]}: extends: cycle {cycle}")
+    if len(_chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(f"{_chain[0]}: extends: chain deeper than {MAX_EXTENDS_DEPTH} files")
+    data = read_yaml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: field extends: expected a file path or scenario name")
+    looks_like_path = parent.endswith((".yaml", ".yml"))
+    parent_path = Path(parent) if Path(parent).is_absolute() else path.parent / parent
+    if not parent_path.is_file():
+        if looks_like_path:  # relative to the child's folder, never to the working directory
+            raise ScenarioError(f"{path}: field extends: no file {parent_path} "
+                                "(paths are relative to the extending file)")
+        try:
+            parent_path = resolve_path(parent)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{path}: field extends: {exc}") from None
+    return deep_merge(load_raw(parent_path, (*_chain, path)), data)
+
+
+def validate(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate merged scenario data; raise ScenarioError with a one-line message."""
+    currency = data.get("currency", "USD") if isinstance(data, dict) else "USD"
+    if not isinstance(currency, str):
+        currency = "USD"
+    try:
+        return Scenario.model_validate(data, context={"currency": currency})
+    except ValidationError as exc:
+        raise explain(exc, source, Scenario) from None
+    except (UnitError, DistributionError) as exc:  # raised outside pydantic's wrapping
+        raise ScenarioError(f"{source}: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(f"{source}: structure nested too deeply") from None
+
+
+class Loaded:
+    """A validated scenario with the merged raw data it came from (units as written)."""
+
+    def __init__(self, scenario: Scenario, raw: dict[str, Any], path: Path | None):
+        self.scenario = scenario
+        self.raw = raw
+        self.path = path
+
+    def resolved_yaml(self) -> str:
+        """The resolved scenario (extends and overrides applied) as YAML, units kept."""
+        return yaml.safe_dump(self.raw, sort_keys=False, allow_unicode=True, width=100)
+
+
+def load(ref: str | Path, overrides: Sequence[str] = ()) -> Loaded:
+    """Load a scenario file or shipped name, apply ``extends:`` and ``--set`` overrides."""
+    path = resolve_path(ref)
+    try:
+        raw = load_raw(path)
+    except RecursionError:
+        raise ScenarioError(f"{path}: structure nested too deeply") from None
+    for assignment in overrides:
+        raw = apply_override(raw, assignment)
+    return Loaded(validate(raw, str(path)), raw, path)
+
+
+def load_scenario(ref: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """Shortcut: the validated :class:`Scenario` only."""
+    return load(ref, overrides).scenario
+
+
+def list_shipped() -> list[tuple[str, Path, str]]:
+    """Shipped scenarios as (name, path, first line of description)."""
+    out = []
+    for p in sorted(SCENARIO_DIR.rglob("*.yaml")):
+        rel = p.relative_to(SCENARIO_DIR).with_suffix("")
+        name = str(rel) if rel.parent != Path(".") else rel.name
+        desc = ""
+        try:
+            data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+            lines = str(data.get("description", "")).strip().splitlines()
+            desc = lines[0] if lines else ""
+        except (yaml.YAMLError, OSError, AttributeError):
+            desc = "(unreadable)"
+        out.append((name, p, desc))
+    return out

@@ -1,0 +1,181 @@
+"""The top of a scenario file: one company, its references checked, and its roles looked up."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from sim.scenario.company import (
+    Calendar,
+    Catalog,
+    Channel,
+    Checkout,
+    Costs,
+    Crm,
+    DataMasters,
+    Errors,
+    Link,
+    ManualLink,
+    Market,
+    Partners,
+    Quoting,
+    System,
+    Team,
+    Warehouse,
+)
+from sim.scenario.fields import (
+    CHANNEL_ROLES,
+    DEFAULT_CHANNEL_ROLES,
+    LINK_NAMES,
+    REQUIRED_SYSTEMS,
+    REQUIRED_TEAM_ROLES,
+    TEAM_ROLES,
+    Duration,
+    LinkName,
+    Name,
+    NonNegInt,
+    Number,
+    Strict,
+    SystemName,
+)
+from sim.scenario.segments import BusinessSegment, Segment, ServiceSegment, check_route
+
+SCHEMA_VERSION = 1
+WARMUP_TOO_LONG = "warmup must be shorter than horizon"
+#: stations the model always builds besides channels, systems and teams
+FIXED_STATIONS = ("warehouse", "installers")
+
+
+def _with_roles(data: Any) -> Any:
+    """Give channels and teams written without a ``role`` the role their classic name
+    implies (``call_centre`` is a contact centre, ``collections`` a collections team); other
+    names keep no role, so validation asks for one."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for block, defaults in (("channels", DEFAULT_CHANNEL_ROLES),
+                            ("teams", {r: r for r in TEAM_ROLES})):
+        specs = out.get(block)
+        if not isinstance(specs, dict):
+            continue
+        out[block] = {name: ({**spec, "role": defaults[name]}
+                             if isinstance(spec, dict) and "role" not in spec
+                             and name in defaults else spec)
+                      for name, spec in specs.items()}
+    return out
+
+
+class Scenario(Strict):
+    """One company, validated and converted to hours and scenario currency."""
+
+    schema_version: Annotated[Literal[1], Number]
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    description: str = ""
+    seed: NonNegInt = 1
+    horizon: Duration = Field(gt=0, le=20 * 365 * 24.0)
+    warmup: Duration = 0.0
+    start_date: date = date(2026, 1, 5)
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    sample_interval: Duration = Field(24.0, gt=0)
+    market: Market
+    calendar: Calendar = Field(default_factory=Calendar)
+    catalog: Catalog
+    data_masters: DataMasters = Field(default_factory=DataMasters)
+    segments: dict[str, Segment] = Field(min_length=1)
+    channels: dict[Name, Channel] = Field(min_length=1)
+    systems: dict[SystemName, System]
+    teams: dict[Name, Team]
+    links: dict[LinkName, Link]
+    quoting: Quoting
+    partners: Partners
+    warehouse: Warehouse
+    checkout: Checkout
+    crm: Crm = Field(default_factory=Crm)
+    errors: Errors = Field(default_factory=Errors)
+    costs: Costs
+
+    @model_validator(mode="before")
+    @classmethod
+    def _roles(cls, data: Any) -> Any:
+        return _with_roles(data)
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        if self.warmup >= self.horizon:
+            raise ValueError(WARMUP_TOO_LONG)
+        missing_links = [n for n in LINK_NAMES if n not in self.links]
+        if missing_links:
+            raise ValueError(f"links: missing {', '.join(missing_links)} (every link needs a mode)")
+        for name in ("stock_sync", "order_status"):
+            if isinstance(self.links.get(name), ManualLink):
+                raise ValueError(f"links.{name}.mode: must be batch or realtime (data views "
+                                 "are synced, not re-keyed)")
+        for name, link in self.links.items():
+            if isinstance(link, ManualLink) and link.team not in self.teams:
+                raise ValueError(f"links.{name}.team: team '{link.team}' is not defined in teams"
+                                 f" (defined: {', '.join(self.teams) or 'none'})")
+        self._check_names()
+        for seg_name, seg in self.segments.items():
+            for ch in seg.channels:
+                if ch not in self.channels:
+                    raise ValueError(f"segments.{seg_name}.channels: channel '{ch}' is not "
+                                     f"defined in channels (defined: {', '.join(self.channels)})")
+        for sysname in REQUIRED_SYSTEMS:
+            if sysname not in self.systems:
+                raise ValueError(f"systems: missing '{sysname}'")
+        for role in REQUIRED_TEAM_ROLES:
+            if not self.teams_of(role):
+                raise ValueError(f"teams: no team has role '{role}' (a team named '{role}' "
+                                 f"has it, or give one 'role: {role}')")
+        for seg_name, seg in self.segments.items():
+            if isinstance(seg, ServiceSegment):
+                check_route(f"segments.{seg_name}", seg, self.station_names())
+            elif (isinstance(seg, BusinessSegment)
+                  and not self.channels_of("inside_sales", "field_sales", "contact_centre")):
+                raise ValueError(f"segments.{seg_name}: a {seg.kind} segment needs a channel "
+                                 "with role inside_sales, field_sales or contact_centre "
+                                 "(its sales meetings happen there)")
+        return self
+
+    def _check_names(self) -> None:
+        """Channels, systems, teams and the fixed stations share one namespace (stations)."""
+        reserved = {*self.systems, *FIXED_STATIONS}
+        for block, names in (("channels", list(self.channels)), ("teams", list(self.teams))):
+            for name in names:
+                if name in reserved:
+                    raise ValueError(f"{block}.{name}: the name '{name}' is taken by a system "
+                                     "or the warehouse/installers; choose another name")
+        both = sorted(set(self.channels) & set(self.teams))
+        if both:
+            raise ValueError(f"teams.{both[0]}: '{both[0]}' is also a channel; station names "
+                             "must be unique")
+
+    # -- names and roles ----------------------------------------------------------------------
+    def station_names(self) -> list[str]:
+        """Every station the model builds: channels, systems, teams, warehouse, installers."""
+        names = [*self.channels, *self.systems, *self.teams, "warehouse"]
+        if self.partners.installers is not None:
+            names.append("installers")
+        return names
+
+    def channels_of(self, *roles: str) -> list[str]:
+        """Names of the channels with any of ``roles``, in role order, then file order."""
+        for role in roles:
+            if role not in CHANNEL_ROLES:
+                raise ValueError(f"no channel role {role!r} (roles: {', '.join(CHANNEL_ROLES)})")
+        return [n for role in roles for n, ch in self.channels.items() if ch.role == role]
+
+    def teams_of(self, role: str) -> list[str]:
+        """Names of the teams with ``role``, in file order."""
+        if role not in TEAM_ROLES:
+            raise ValueError(f"no team role {role!r} (roles: {', '.join(TEAM_ROLES)})")
+        return [n for n, t in self.teams.items() if t.role == role]
+
+    def team_for(self, role: str) -> str:
+        """The team the journey sends work of ``role`` to: the first team with that role."""
+        names = self.teams_of(role)
+        if not names:
+            raise KeyError(f"scenario {self.name!r} has no team with role {role!r}")
+        return names[0]
