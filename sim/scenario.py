@@ -37,7 +37,7 @@ from sim.distributions import Distribution, DistributionError, parse_distributio
 from sim.units import UnitError, parse_duration, parse_money
 
 SCHEMA_VERSION = 1
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIO_DIR = Path(__import__("sim").__file__).resolve().parent / "scenarios"
 MAX_EXTENDS_DEPTH = 16
 MAX_FILE_BYTES = 2_000_000
 MAX_ALIASES = 64
