@@ -1,8 +1,8 @@
 """Engine efficiency: one three-node queueing network in omnisim, in plain SimPy and in Ciw.
 
-The network is ``scenarios/validation/jackson.yaml``: Poisson calls (40 per hour) at a call
-centre (6 agents, exponential 6 min); 30% go on to the order desk (2 clerks, 5 min), then to
-billing (1 server, 2.5 min), which sends 20% back to the order desk. The same network is
+The network is ``sim/scenarios/validation/jackson.yaml``: Poisson calls (40 per hour) at a
+call centre (6 agents, exponential 6 min); 30% go on to the order desk (2 clerks, 5 min),
+then to billing (1 server, 2.5 min), which sends 20% back to the order desk. The same network is
 written directly in SimPy (the floor: nothing but the queueing) and in Ciw, and each runs in
 its own fresh process for the same simulated time, the three in turn, ``--repeats`` rounds in
 this one run.

@@ -31,7 +31,7 @@ from sim.scenario import load_raw, validate
 from sim.schema_doc import json_schema
 
 REPO = Path(__file__).resolve().parents[1]
-BASELINE = REPO / "scenarios" / "baseline.yaml"
+BASELINE = REPO / "sim" / "scenarios" / "baseline.yaml"
 TIMEOUT = 300.0  # seconds per command; generous for a loaded CI machine
 WORKERS = 6
 

@@ -13,7 +13,7 @@ import pytest
 from analysis.stats import summarise
 from sim.replicate import flatten, plan, run_jobs, tidy_rows
 
-BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
+BASELINE = Path(__file__).resolve().parent.parent / "sim" / "scenarios" / "baseline.yaml"
 
 
 @pytest.fixture(scope="module")

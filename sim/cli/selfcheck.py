@@ -37,7 +37,7 @@ def selfcheck(cases: tuple[str, ...], replications: int | None, workers: int | N
               as_json: bool, progress: bool | None) -> None:
     """Check the engine against queueing theory and print theory vs simulation.
 
-    Runs the shipped scenarios in scenarios/validation/ (ordinary scenario files: one
+    Runs the shipped scenarios validation/* (omnisim scenarios list; ordinary files: one
     service segment, one channel, Poisson arrivals, exponential times) over replications
     and compares each station's measures with the exact formulas:
 

@@ -29,7 +29,7 @@ def workshop(scenario: str, host: str, port: int) -> None:
     phases side by side with the same seed. Charts show customers per journey stage, queues
     at the busiest resources, cart and call abandonment, orders per day, cost per order and
     cash, with the bottleneck named in words and the lesson of each phase from
-    scenarios/README.md. Every browser tab gets its own company. Needs no internet.
+    the shipped scenarios' README. Every browser tab gets its own company. Needs no internet.
 
     \b
     Examples:

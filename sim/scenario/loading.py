@@ -17,8 +17,9 @@ from sim.scenario.model import Scenario
 from sim.scenario.overrides import apply_override
 from sim.units import UnitError
 
-#: The shipped scenarios: package data, so an installed wheel finds them too.
-SCENARIO_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
+#: The shipped scenarios: package data inside the ``sim`` package (``sim/scenarios/``), so an
+#: installed wheel finds them too.
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 MAX_EXTENDS_DEPTH = 16
 
 

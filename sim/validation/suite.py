@@ -1,6 +1,6 @@
 """The validation suite: shipped scenarios vs queueing theory, with replications and intervals.
 
-Each :class:`Case` names a shipped validation scenario (``scenarios/validation/``) and the
+Each :class:`Case` names a shipped validation scenario (``sim/scenarios/validation/``) and the
 measures to compare; the theory comes from the scenario itself (:mod:`sim.validation.network`).
 Every replication runs the ordinary engine (:class:`~sim.model.OmniModel` on the loaded
 scenario, seed ``r + 1``) and reads the stations' window statistics.

@@ -1,4 +1,4 @@
-"""Lesson texts per ladder step, taken from ``scenarios/README.md``.
+"""Lesson texts per ladder step, taken from ``sim/scenarios/README.md`` (package data).
 
 The README describes every step in one paragraph that starts with its name in bold, under a
 heading that names the ladder's folder::
@@ -94,7 +94,8 @@ def parse(text: str, scenario_dir: Path = SCENARIO_DIR) -> dict[str, Lesson]:
 
 
 def load_lessons(readme: Path | None = None) -> dict[str, Lesson]:
-    """Lessons from ``scenarios/README.md`` (empty if the file is missing)."""
+    """Lessons from the shipped README (``SCENARIO_DIR / "README.md"``), or ``readme``;
+    empty if the file is missing."""
     path = readme or SCENARIO_DIR / "README.md"
     try:
         text = path.read_text(encoding="utf-8")

@@ -26,7 +26,7 @@ CHART_STYLE = {"style": "height: 300px; width: 100%;"}
 
 @lru_cache(maxsize=1)
 def lessons() -> dict[str, Lesson]:
-    """Lessons from ``scenarios/README.md`` (read once per server)."""
+    """Lessons from ``sim/scenarios/README.md`` (read once per server)."""
     return load_lessons()
 
 

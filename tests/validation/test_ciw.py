@@ -1,8 +1,8 @@
 """Cross-check with Ciw, an independent open-source queueing simulator (test dependency).
 
-The three-node network of ``scenarios/validation/jackson.yaml`` (call centre -> order desk
--> billing, with rework back to the order desk) runs as an omnisim scenario and as a Ciw
-network built from the same file (:func:`~sim.validation.network.network_of`). Per node, the
+The three-node network of ``sim/scenarios/validation/jackson.yaml`` (call centre -> order
+desk -> billing, with rework back to the order desk) runs as an omnisim scenario and as a
+Ciw network built from the same file (:func:`~sim.validation.network.network_of`). Per node, the
 mean wait and the throughput of the statistics window are compared replication by
 replication: Welch's two-sample t-test on the replication means, and the two simulators are
 called indistinguishable when no p-value falls below 0.05 / 6 (Bonferroni over the six
