@@ -251,19 +251,15 @@ def _anchors(p0: tuple[float, float], p1: tuple[float, float], bw: float, bh: fl
     return (x0 + s * bw / 2, y0), (x1 - s * bw / 2, y1)
 
 
-def figure(pm: ProcessMap, *, width: float = 15.0, height: float = 9.0) -> Any:
-    """A matplotlib ``Figure`` of the map (nothing is written)."""
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+#: width and height of a box, in axes units
+BOX = (0.15, 0.05)
 
-    fig = Figure(figsize=(width, height))
-    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
-    ax.set_xlim(-0.02, 1.01)
-    ax.set_ylim(-0.06, 1.04)
-    ax.axis("off")
-    pos = _positions(pm)
-    bw, bh = 0.15, 0.05
+
+def _draw_boxes(ax: Any, pm: ProcessMap, pos: dict[str, tuple[float, float]]) -> None:
+    """Column titles, and a box per node with its label and note."""
+    from matplotlib.patches import FancyBboxPatch
+
+    bw, bh = BOX
     for ci, col in enumerate(COLUMNS):
         ax.text(0.08 + ci * 0.28, 0.985, COLUMN_TITLES[col], ha="center", va="top",
                 fontsize=11, fontweight="bold", color="#444444")
@@ -278,6 +274,22 @@ def figure(pm: ProcessMap, *, width: float = 15.0, height: float = 9.0) -> Any:
         if n.note:
             ax.text(x, y - 0.014, n.note, ha="center", va="center", fontsize=7,
                     color="#333333", zorder=4)
+
+
+def figure(pm: ProcessMap, *, width: float = 15.0, height: float = 9.0) -> Any:
+    """A matplotlib ``Figure`` of the map (nothing is written)."""
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import FancyArrowPatch
+
+    fig = Figure(figsize=(width, height))
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax.set_xlim(-0.02, 1.01)
+    ax.set_ylim(-0.06, 1.04)
+    ax.axis("off")
+    pos = _positions(pm)
+    bw, bh = BOX
+    _draw_boxes(ax, pm, pos)
     to_display, to_data = ax.transData.transform, ax.transData.inverted().transform
     cols = {n.id: COLUMNS.index(n.column) for n in pm.nodes}
     for i, e in enumerate(pm.edges):

@@ -26,10 +26,28 @@ if TYPE_CHECKING:
 
 def collect(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     """Recognise revenue, invoice and collect the cash for a delivered order."""
-    model = c.model
-    sc = model.scenario
-    L = model.ledger
-    env = c.env
+    _recognise(c, o)
+    c.set_stage("invoice")
+    t0 = c.env.now
+    if c.kind == "b2c":
+        yield from system(c, "payments", "card captured", objects="invoice payment")
+        c.model.ledger.invoice(o.value, credit=False)
+        o.invoiced = c.env.now
+        yield from _paid(c, o)
+        return
+    yield from _invoice(c, o, t0)
+    c.set_stage("payment")
+    collections = c.model.scenario.team_for("collections")
+    if o.errors_price or o.price_mismatch:
+        yield from _dispute(c, o, collections)
+    yield from _await_payment(c, o, collections, t0)
+    yield from _paid(c, o)
+
+
+def _recognise(c: Buyer, o: Order) -> None:
+    """Revenue at delivery, with the loyalty discount and the resellers' share of it."""
+    sc = c.model.scenario
+    L = c.model.ledger
     L.revenue(o.value, c.source, c.segment)
     loyalty = sc.crm.loyalty
     if c.loyalty and loyalty is not None:
@@ -40,44 +58,59 @@ def collect(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
         res = sc.partners.resellers
         L.cost("partners", o.value * res.commission)
         L.cost("coop_funds", o.value * res.coop_rate)
-    c.set_stage("invoice")
-    t0 = env.now
-    if c.kind == "b2c":
-        yield from system(c, "payments", "card captured", objects="invoice payment")
-        L.invoice(o.value, credit=False)
-        o.invoiced = env.now
-        yield from _paid(c, o)
-        return
+
+
+def _invoice(c: Buyer, o: Order, t0: float) -> Generator[simpy.Event, Any, None]:
+    """A business invoice: the delivery waits as unbilled revenue until ``invoicing`` and
+    billing have issued it; then it is a receivable on payment terms."""
+    model = c.model
+    L = model.ledger
     L.unbilled += o.value  # delivered, not yet invoiced: cash waits for the invoice
     yield from model.links["invoicing"].transfer(len(o.skus))
     yield from system(c, "billing", "invoice issued", objects="invoice")
-    o.invoiced = env.now
+    o.invoiced = c.env.now
     L.unbilled -= o.value
     L.invoice(o.value, credit=True)
     c.receivable += o.value
     L.observe("ship_to_invoice_days", (o.invoiced - o.delivered) / 24.0)
     c.log("invoice", "billing", t0, objects="invoice")
-    c.set_stage("payment")
-    pay = c.seg.payment
-    collections = sc.team_for("collections")
+
+
+def _dispute(c: Buyer, o: Order, collections: str) -> Generator[simpy.Event, Any, None]:
+    """A wrong price on the invoice: the customer disputes it, collections resolve it and a
+    corrected invoice goes out (the payment clock restarts)."""
+    model = c.model
+    sc = model.scenario
+    L = model.ledger
+    env = c.env
     team = sc.teams[collections]
-    if o.errors_price or o.price_mismatch:
-        o.disputed = True
-        L.count("disputes")
-        if o.price_mismatch:
-            L.count("disputes_price_mismatch")
-        c.penalise(c.seg.after_sale.dispute_penalty)
-        yield env.timeout(pay.terms * 0.5)
-        t1 = env.now
-        yield from contact(c, "dispute")
-        yield from model.stations[collections].serve(
-            team.touch_time.sample(model.streams.get(f"{collections}.dispute_touch")))
-        yield env.timeout(sc.costs.dispute_handling_time.sample(
-            model.streams.get(f"{collections}.dispute")))
-        L.cost("rework", sc.costs.error_fix)
-        c.log("dispute resolved", collections, t1, cost=sc.costs.error_fix,
-              objects="invoice")
-        yield from model.links["invoicing"].transfer(len(o.skus))
+    o.disputed = True
+    L.count("disputes")
+    if o.price_mismatch:
+        L.count("disputes_price_mismatch")
+    c.penalise(c.seg.after_sale.dispute_penalty)
+    yield env.timeout(c.seg.payment.terms * 0.5)
+    t1 = env.now
+    yield from contact(c, "dispute")
+    yield from model.stations[collections].serve(
+        team.touch_time.sample(model.streams.get(f"{collections}.dispute_touch")))
+    yield env.timeout(sc.costs.dispute_handling_time.sample(
+        model.streams.get(f"{collections}.dispute")))
+    L.cost("rework", sc.costs.error_fix)
+    c.log("dispute resolved", collections, t1, cost=sc.costs.error_fix, objects="invoice")
+    yield from model.links["invoicing"].transfer(len(o.skus))
+
+
+def _await_payment(c: Buyer, o: Order, collections: str, t0: float
+                   ) -> Generator[simpy.Event, Any, None]:
+    """Wait for the payment: on terms, or late (a dunning call from collections after
+    ``dunning_after``), or never (written off after ``write_off_after``); then the cash is
+    posted."""
+    model = c.model
+    sc = model.scenario
+    L = model.ledger
+    env = c.env
+    pay = c.seg.payment
     due = env.now + pay.terms
     delay = pay.terms
     late = draw(c, "payment.late") < pay.late_share
@@ -88,7 +121,7 @@ def collect(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     if delay > pay.terms + sc.costs.dunning_after:
         yield env.timeout(pay.terms + sc.costs.dunning_after)
         yield from model.stations[collections].serve(
-            team.touch_time.sample(model.streams.get(f"{collections}.touch")))
+            sc.teams[collections].touch_time.sample(model.streams.get(f"{collections}.touch")))
         L.count("dunning_calls")
         c.log("dunning", collections, env.now, objects="invoice")
         delay -= pay.terms + sc.costs.dunning_after
@@ -103,7 +136,6 @@ def collect(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     yield from model.links["cash_posting"].transfer()
     c.receivable -= o.value
     c.log("cash applied", "cash_posting", t2, objects="invoice")
-    yield from _paid(c, o)
 
 
 def _paid(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:

@@ -82,33 +82,9 @@ def fulfil(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     sc = model.scenario
     L = model.ledger
     env = c.env
-    inv = model.inventory
     c.set_stage("fulfilment")
-    t0 = env.now
     o.promised = o.placed + _nominal_lead(c, o)
-    waits = [(sku, ev) for sku in o.skus if (ev := inv.reserve(sku)) is not None]
-    if waits:
-        o.backordered = True
-        L.count("backorders")
-        patience = c.seg.patience.backorder.sample(
-            model.streams.get(f"{c.segment}.patience.backorder"))
-        pending = [ev for _, ev in waits]
-        yield simpy.AllOf(env, pending) | env.timeout(patience)
-        if not all(ev.triggered for ev in pending):
-            for sku, ev in waits:
-                if ev.triggered:
-                    inv.release(sku)
-                else:
-                    inv.cancel_backorder(sku, ev)
-            for sku in o.skus:
-                if all(sku != s for s, _ in waits):
-                    inv.release(sku)
-            L.count("orders_cancelled")
-            L.close_order("cancelled")
-            c.open_orders -= 1
-            c.log("backorder", "erp", t0, "cancelled", objects=f"lines:{len(o.skus)}")
-            raise Lost("backorder", "cancelled")
-        c.log("backorder", "erp", t0, "filled", objects=f"lines:{len(o.skus)}")
+    yield from _reserve(c, o)
     if o.configured and sc.partners.suppliers:
         parts = [env.process(_supplier_part(c, n)) for n in sc.partners.suppliers]
         yield simpy.AllOf(env, parts)
@@ -121,16 +97,7 @@ def fulfil(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     c.log("pick and pack", "warehouse", t1, cost=sc.costs.pick_pack,
           objects=f"lines:{len(o.skus)}")
     yield from _deliver(c, o)
-    if o.errors_address or c.address_error:
-        L.count("failed_deliveries")
-        L.cost("rework", sc.costs.error_fix + sc.costs.reship)
-        yield from _deliver(c, o, reship=True)
-    if o.errors_item:
-        L.count("wrong_items")
-        L.count("returns")  # the wrong item comes back: a return caused by an error
-        L.cost("rework", sc.costs.error_fix + sc.costs.reship + sc.costs.return_handling)
-        c.penalise(c.seg.after_sale.wrong_order_penalty)
-        yield from _deliver(c, o, reship=True)
+    yield from _rework(c, o)
     if o.install and sc.partners.installers is not None:
         yield from _install(c)
     o.delivered = env.now
@@ -142,6 +109,57 @@ def fulfil(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     L.observe("order_to_delivery_days", (o.delivered - o.placed) / 24.0)
     L.close_order("delivered")
     c.open_orders -= 1
+
+
+def _reserve(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
+    """Take a unit for every line; lines without stock wait as backorders, and the customer
+    cancels the whole order when the wait outlasts its patience."""
+    model = c.model
+    L = model.ledger
+    env = c.env
+    inv = model.inventory
+    t0 = env.now
+    waits = [(sku, ev) for sku in o.skus if (ev := inv.reserve(sku)) is not None]
+    if not waits:
+        return
+    o.backordered = True
+    L.count("backorders")
+    patience = c.seg.patience.backorder.sample(
+        model.streams.get(f"{c.segment}.patience.backorder"))
+    pending = [ev for _, ev in waits]
+    yield simpy.AllOf(env, pending) | env.timeout(patience)
+    if not all(ev.triggered for ev in pending):
+        for sku, ev in waits:
+            if ev.triggered:
+                inv.release(sku)
+            else:
+                inv.cancel_backorder(sku, ev)
+        for sku in o.skus:
+            if all(sku != s for s, _ in waits):
+                inv.release(sku)
+        L.count("orders_cancelled")
+        L.close_order("cancelled")
+        c.open_orders -= 1
+        c.log("backorder", "erp", t0, "cancelled", objects=f"lines:{len(o.skus)}")
+        raise Lost("backorder", "cancelled")
+    c.log("backorder", "erp", t0, "filled", objects=f"lines:{len(o.skus)}")
+
+
+def _rework(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
+    """Keying errors found at delivery: a wrong address fails the delivery (re-shipped), a
+    wrong item comes back and the right one is re-shipped."""
+    sc = c.model.scenario
+    L = c.model.ledger
+    if o.errors_address or c.address_error:
+        L.count("failed_deliveries")
+        L.cost("rework", sc.costs.error_fix + sc.costs.reship)
+        yield from _deliver(c, o, reship=True)
+    if o.errors_item:
+        L.count("wrong_items")
+        L.count("returns")  # the wrong item comes back: a return caused by an error
+        L.cost("rework", sc.costs.error_fix + sc.costs.reship + sc.costs.return_handling)
+        c.penalise(c.seg.after_sale.wrong_order_penalty)
+        yield from _deliver(c, o, reship=True)
 
 
 def _deliver(c: Buyer, o: Order, reship: bool = False) -> Generator[simpy.Event, Any, None]:

@@ -63,28 +63,9 @@ def enter(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     L = model.ledger
     links = model.links
     c.set_stage("order")
-    t0 = c.env.now
-    o.route = route = _route(c, o)
+    yield from _take_in(c, o)
     n_lines = len(o.skus)
-    if route in UNSTRUCTURED and c.kind == "b2c":
-        errs = links["order_desk"].keying_errors(n_lines)
-    elif route in UNSTRUCTURED:
-        errs = yield from links["order_desk"].transfer(n_lines)
-    elif route == "partner":
-        errs = yield from links["partner_orders"].transfer(n_lines)
-    elif route == "store":
-        errs = 0
-    else:
-        errs = yield from links["order_intake"].transfer(n_lines)
-    _split_errors(c, o, max(errs, 0))
-    if errs > 0:
-        L.count("keying_errors", errs)
-    if c.kind != "b2c":  # a consumer's order was received at checkout
-        L.count_all("orders_received")
-        c.relate("order", o.value)
-    quoted = "quote " if o.quote_started >= 0 else ""
-    c.log("order entry", route, t0, "error" if errs > 0 else "ok",
-          objects=f"{quoted}lines:{n_lines}")
+    route = o.route
     yield from system(c, "oms", "order created")
     # -- validation ---------------------------------------------------------------------------
     inv = model.inventory
@@ -123,6 +104,36 @@ def enter(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
         L.count("loyalty_signups")
     if o.value <= 0:
         raise Lost("order_value")
+
+
+def _take_in(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
+    """The order reaches the order system by its route: re-keyed by the order desk (email,
+    phone, fax; a consumer's phone order is keyed by the agent), from a reseller, at the till,
+    or through ``order_intake``; keying errors are split into item, price and address."""
+    model = c.model
+    links = model.links
+    t0 = c.env.now
+    o.route = route = _route(c, o)
+    n_lines = len(o.skus)
+    if route in UNSTRUCTURED and c.kind == "b2c":
+        errs = links["order_desk"].keying_errors(n_lines)
+    elif route in UNSTRUCTURED:
+        errs = yield from links["order_desk"].transfer(n_lines)
+    elif route == "partner":
+        errs = yield from links["partner_orders"].transfer(n_lines)
+    elif route == "store":
+        errs = 0
+    else:
+        errs = yield from links["order_intake"].transfer(n_lines)
+    _split_errors(c, o, max(errs, 0))
+    if errs > 0:
+        model.ledger.count("keying_errors", errs)
+    if c.kind != "b2c":  # a consumer's order was received at checkout
+        model.ledger.count_all("orders_received")
+        c.relate("order", o.value)
+    quoted = "quote " if o.quote_started >= 0 else ""
+    c.log("order entry", route, t0, "error" if errs > 0 else "ok",
+          objects=f"{quoted}lines:{n_lines}")
 
 
 def _credit(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:

@@ -132,72 +132,29 @@ def _visit(c: Consumer, ch_name: str) -> Generator[simpy.Event, Any, Order]:
 
 
 def _checkout(c: Consumer, ch_name: str, sku: int) -> Generator[simpy.Event, Any, Order]:
+    """The cart: every abandonment reason in the order of :data:`CART_REASONS`, then the
+    payment and the order."""
     model = c.model
-    sc = model.scenario
     L = model.ledger
-    cart = c.seg.cart
     c.set_stage("cart")
     t0 = c.env.now
     L.count("carts", cohort=c.cohort)
     L.count(f"carts.{ch_name}", cohort=c.cohort)
-
-    def abandon(reason: str) -> Lost:
+    ch_name, reason = _before_checkout(c, ch_name, sku)
+    if reason is None:
+        reason = yield from _checkout_pages(c, ch_name)
+    if reason is None:
+        reason = _at_payment(c, sku)
+    if reason is not None:
         L.count("carts_abandoned", cohort=c.cohort)
         L.count(f"carts_abandoned.{ch_name}", cohort=c.cohort)
         L.count(f"cart_reason.{reason}", cohort=c.cohort)
         c.log("checkout", ch_name, t0, f"abandoned:{reason}")
-        return Lost(f"cart:{reason}")
-
-    if draw(c, "cart.browsing") < cart.just_browsing:
-        raise abandon("just_browsing")
-    if draw(c, "cart.other") < cart.other_reasons:
-        raise abandon("other_reasons")
-    if draw(c, "cart.switch") < cart.multichannel_share:
-        other = [x for x in c.rt.channels if x != ch_name and not sc.channels[x].staffed]
-        if other:
-            L.count("channel_switches", cohort=c.cohort)
-            ch_name = other[int(draw(c, "cart.switch_to") * len(other))]
-            if not sc.crm.context_survives_switch and draw(c, "cart.context") < \
-                    cart.context_lost_leave:
-                raise abandon("context_lost")
-            if model.price_mismatch(sku) and draw(c, "cart.price") < cart.price_mismatch_leave:
-                raise abandon("price_mismatch")
-    if draw(c, "cart.extra_costs") < cart.extra_costs:
-        raise abandon("extra_costs")
-    if not sc.checkout.costs_shown_upfront and draw(c, "cart.cost") < cart.unexpected_cost:
-        raise abandon("unexpected_cost")
-    late_days = (promised_lead(sc) - cart.delivery_accepted) / 24.0
-    if late_days > 0 and draw(c, "cart.delivery") < min(1.0, cart.slow_delivery * late_days):
-        raise abandon("slow_delivery")
-    if sc.checkout.forced_account_creation and not c.has_account:
-        if draw(c, "cart.account") < cart.forced_account:
-            raise abandon("forced_account")
-        c.has_account = True
-    ch = sc.channels[ch_name]
-    steps = max(ch.checkout_steps, 1)
-    if steps > 1 and draw(c, "cart.steps") < 1.0 - (1.0 - cart.per_extra_step) ** (steps - 1):
-        raise abandon("long_checkout")
-    if ch.page_load is not None:
-        pages = model.streams.get(f"{ch_name}.checkout_page")
-        for _ in range(steps):
-            load = ch.page_load.sample(pages)
-            yield c.env.timeout(load)
-            if load > SLOW_PAGE and draw(c, "cart.slow") < cart.slow_checkout_leave:
-                raise abandon("slow_pages")
-    inv = model.inventory
-    realtime_check = model.links["order_intake"].mode == "realtime"
-    if realtime_check and not inv.available(sku):
-        L.count("stock_out_at_checkout", cohort=c.cohort)
-        if draw(c, "cart.stockout") < cart.stock_out_leave:
-            raise abandon("stock_out_at_checkout")
-    if draw(c, "cart.decline") < c.seg.payment.card_decline:
-        L.count("card_declines", cohort=c.cohort)
-        if draw(c, "cart.decline_leave") < cart.payment_failure_leave:
-            raise abandon("payment_failed")
+        raise Lost(f"cart:{reason}")
     yield from system(c, "payments", "payment authorised")
     value = c.seg.order_value.sample(model.streams.get(f"{c.segment}.order_value"))
     lines = max(1, int(c.seg.order_lines.sample(model.streams.get(f"{c.segment}.lines"))))
-    skus = [sku] + [inv.pick_sku() for _ in range(lines - 1)]
+    skus = [sku] + [model.inventory.pick_sku() for _ in range(lines - 1)]
     o = Order(c.case, value, skus, ch_name)
     o.route = "portal"
     L.count("checkouts", cohort=c.cohort)
@@ -205,3 +162,72 @@ def _checkout(c: Consumer, ch_name: str, sku: int) -> Generator[simpy.Event, Any
     c.relate("order", value)
     c.log("checkout", ch_name, t0, objects=f"lines:{lines}")
     return o
+
+
+def _before_checkout(c: Consumer, ch_name: str, sku: int) -> tuple[str, str | None]:
+    """Reasons that bite before the checkout pages (no time passes): returns the channel the
+    shopper is on now (a switch may move it) and the reason it leaves, or None."""
+    model = c.model
+    sc = model.scenario
+    cart = c.seg.cart
+    if draw(c, "cart.browsing") < cart.just_browsing:
+        return ch_name, "just_browsing"
+    if draw(c, "cart.other") < cart.other_reasons:
+        return ch_name, "other_reasons"
+    if draw(c, "cart.switch") < cart.multichannel_share:
+        other = [x for x in c.rt.channels if x != ch_name and not sc.channels[x].staffed]
+        if other:
+            model.ledger.count("channel_switches", cohort=c.cohort)
+            ch_name = other[int(draw(c, "cart.switch_to") * len(other))]
+            if not sc.crm.context_survives_switch and draw(c, "cart.context") < \
+                    cart.context_lost_leave:
+                return ch_name, "context_lost"
+            if model.price_mismatch(sku) and draw(c, "cart.price") < cart.price_mismatch_leave:
+                return ch_name, "price_mismatch"
+    if draw(c, "cart.extra_costs") < cart.extra_costs:
+        return ch_name, "extra_costs"
+    if not sc.checkout.costs_shown_upfront and draw(c, "cart.cost") < cart.unexpected_cost:
+        return ch_name, "unexpected_cost"
+    late_days = (promised_lead(sc) - cart.delivery_accepted) / 24.0
+    if late_days > 0 and draw(c, "cart.delivery") < min(1.0, cart.slow_delivery * late_days):
+        return ch_name, "slow_delivery"
+    if sc.checkout.forced_account_creation and not c.has_account:
+        if draw(c, "cart.account") < cart.forced_account:
+            return ch_name, "forced_account"
+        c.has_account = True
+    steps = max(sc.channels[ch_name].checkout_steps, 1)
+    if steps > 1 and draw(c, "cart.steps") < 1.0 - (1.0 - cart.per_extra_step) ** (steps - 1):
+        return ch_name, "long_checkout"
+    return ch_name, None
+
+
+def _checkout_pages(c: Consumer, ch_name: str) -> Generator[simpy.Event, Any, str | None]:
+    """The checkout pages load one after another; a page slower than 3 s may lose the
+    shopper (``slow_pages``)."""
+    model = c.model
+    ch = model.scenario.channels[ch_name]
+    if ch.page_load is None:
+        return None
+    pages = model.streams.get(f"{ch_name}.checkout_page")
+    for _ in range(max(ch.checkout_steps, 1)):
+        load = ch.page_load.sample(pages)
+        yield c.env.timeout(load)
+        if load > SLOW_PAGE and draw(c, "cart.slow") < c.seg.cart.slow_checkout_leave:
+            return "slow_pages"
+    return None
+
+
+def _at_payment(c: Consumer, sku: int) -> str | None:
+    """A real-time availability check may find the item gone, and the card may be declined."""
+    model = c.model
+    L = model.ledger
+    cart = c.seg.cart
+    if model.links["order_intake"].mode == "realtime" and not model.inventory.available(sku):
+        L.count("stock_out_at_checkout", cohort=c.cohort)
+        if draw(c, "cart.stockout") < cart.stock_out_leave:
+            return "stock_out_at_checkout"
+    if draw(c, "cart.decline") < c.seg.payment.card_decline:
+        L.count("card_declines", cohort=c.cohort)
+        if draw(c, "cart.decline_leave") < cart.payment_failure_leave:
+            return "payment_failed"
+    return None
