@@ -30,20 +30,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.plots import LABELS, LADDER_KPIS, _format_axis, ladder_figure, short_labels
+from analysis.plots import _format_axis, ladder_figure, short_labels
 from analysis.results import Results
 from analysis.stats import mean_ci, summarise
+from sim.kpis.registry import View, cost_buckets, describe, family, shown_in
 
 KINDS = ("kpi", "funnel", "ecdf", "heatmap", "cost", "tornado", "queue")
 FITS = {"run": ("funnel", "ecdf", "heatmap", "queue", "cost"),
         "compare": ("kpi", "funnel", "cost"),
         "sweep": ("kpi", "tornado", "funnel", "cost")}
-SWEEP_KPIS = ["throughput_orders_per_day", "cart_abandonment_rate", "call_abandonment_rate",
-              "oversell_rate", "cost_per_order", "dso_days"]
-FUNNEL = [("leads", "Leads"), ("carts_and_quotes", "Carts + quotes"), ("orders", "Orders"),
-          ("delivered", "Delivered"), ("paid", "Paid")]
-COST_BUCKETS = ["staff", "systems", "transactions", "logistics", "rework", "partners",
-                "coop_funds", "marketing", "acquisition", "leakage", "bad_debt"]
 
 
 class NotApplicable(ValueError):
@@ -62,12 +57,9 @@ def _figure(path: Path, width: float, height: float):
     fig.clear()
 
 
-_MORE_LABELS = {"call_abandonment_rate": "Call abandonment",
-                "call_service_level": "Calls answered in 20 s"}
-
-
 def _label(kpi: str) -> str:
-    return LABELS.get(kpi) or _MORE_LABELS.get(kpi) or kpi.replace("_", " ")
+    """A KPI's label with its unit, from the registry."""
+    return describe(kpi).heading
 
 
 def _short_params(params: str) -> str:
@@ -90,7 +82,7 @@ def kpi(res: Results, path: Path) -> Path:
     if any, as hue) with 95% t-interval bands over replications; run: a KPI table."""
     if res.kind == "compare":
         summary = res.summary if res.summary is not None else summarise(res.tidy)
-        return ladder_figure(summary, LADDER_KPIS, path,
+        return ladder_figure(summary, [k.key for k in shown_in(View.SLIDE)], path,
                              f"{len(res.scenarios)} scenarios: means with 95% CI "
                              f"({res.manifest.get('replications')} replications)")
     if res.kind == "run":
@@ -99,7 +91,7 @@ def kpi(res: Results, path: Path) -> Path:
     params = res.parameters
     x = params[0]
     hue = params[1] if len(params) > 1 else None
-    kpis = [k for k in SWEEP_KPIS if k in t.columns]
+    kpis = [k.key for k in shown_in(View.SWEEP_FIGURE) if k.key in t.columns]
     lhs = res.manifest.get("design") == "lhs"
     import seaborn as sns
 
@@ -153,7 +145,8 @@ def funnel(res: Results, path: Path) -> Path:
     log scale, so every stage's drop reads as a ratio."""
     col, names = groups(res)
     t = res.table
-    cols = [f"funnel.{k}" for k, _ in FUNNEL]
+    stages = family("funnel").parts
+    cols = [f"funnel.{p.key}" for p in stages]
     if not set(cols) <= set(t.columns):
         raise NotApplicable("this folder has no funnel counts (made by an older omnisim)")
     if len(names) > 12:
@@ -168,13 +161,13 @@ def funnel(res: Results, path: Path) -> Path:
         labels = short_labels(names) if col == "scenario" else [_short_params(n) for n in names]
         for i, (name, color) in enumerate(zip(labels, colors, strict=True)):
             vals = means.iloc[i].to_numpy(dtype=float)
-            xs = np.arange(len(FUNNEL)) + (i - (len(names) - 1) / 2) * width
+            xs = np.arange(len(stages)) + (i - (len(names) - 1) / 2) * width
             ax.bar(xs, vals, width=width * 0.95, color=color, label=name)
             if len(names) <= 3:
                 for xv, v in zip(xs, vals, strict=True):
                     ax.text(xv, v, f"{v:,.0f}", ha="center", va="bottom", fontsize="x-small")
         ax.set_yscale("log")
-        ax.set_xticks(range(len(FUNNEL)), [lab for _, lab in FUNNEL])
+        ax.set_xticks(range(len(stages)), [p.label for p in stages])
         ax.set_ylabel("count in the statistics window (log scale)")
         if len(names) > 1:
             ax.legend(fontsize="small", ncols=2 if len(names) > 4 else 1)
@@ -262,7 +255,7 @@ def cost(res: Results, path: Path) -> Path:
     """Cost per order by bucket (stacked), per scenario or point."""
     col, names = groups(res)
     t = res.table
-    cols = [f"cost_breakdown.{b}" for b in COST_BUCKETS if f"cost_breakdown.{b}" in t.columns]
+    cols = [f"cost_breakdown.{b}" for b in cost_buckets() if f"cost_breakdown.{b}" in t.columns]
     if not cols or "orders" not in t.columns:
         raise NotApplicable("cost: this folder has no cost breakdown")
     if len(names) > 30:
@@ -281,7 +274,8 @@ def cost(res: Results, path: Path) -> Path:
         bottom = np.zeros(len(names))
         for color, bucket in zip(colors, means.columns, strict=True):
             vals = means[bucket].fillna(0).to_numpy()
-            ax.bar(range(len(names)), vals, bottom=bottom, color=color, label=bucket)
+            ax.bar(range(len(names)), vals, bottom=bottom, color=color,
+                   label=family("cost_breakdown").part(bucket).label)
             bottom += vals
         for i, v in enumerate(bottom):
             ax.text(i, v, f"{v:,.0f}", ha="center", va="bottom", fontsize="small")

@@ -20,33 +20,17 @@ import numpy as np
 import pandas as pd
 
 from analysis.stats import is_rate
+from sim.kpis.registry import View, describe, shown_in
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["LADDER_KPIS", "LABELS", "ladder_figure", "short_labels"]
 
-LADDER_KPIS = [
-    "throughput_orders_per_day",
-    "cart_abandonment_rate",
-    "lead_to_cash_days_mean_b2b",
-    "order_accuracy",
-    "oversell_rate",
-    "dso_days",
-    "cost_per_order",
-    "customer_satisfaction",
-]
-
-LABELS = {
-    "throughput_orders_per_day": "Throughput (orders/day)",
-    "cart_abandonment_rate": "Cart abandonment",
-    "lead_to_cash_days_mean_b2b": "B2B lead-to-cash (days)",
-    "order_accuracy": "Order accuracy",
-    "oversell_rate": "Oversell rate",
-    "dso_days": "DSO (days)",
-    "cost_per_order": "Cost per order",
-    "customer_satisfaction": "Customer satisfaction (0-100)",
-}
+#: the KPIs of the slide figure (the registry's ``View.SLIDE``), in panel order
+LADDER_KPIS = [k.key for k in shown_in(View.SLIDE)]
+#: their panel titles: the registry's labels with units
+LABELS = {k: describe(k).heading for k in LADDER_KPIS}
 
 _FORMATS = {".png": "png", ".svg": "svg"}
 _NCOLS = 4
@@ -171,8 +155,8 @@ def ladder_figure(summary: pd.DataFrame, kpis: Sequence[str], path: Path, title:
             the summary gets a "no data" panel.
         path: Output file; the suffix chooses the format: ``.png`` (150 dpi) or ``.svg``.
         title: Figure title (e.g. the comparison's name).
-        labels: Panel titles by KPI; defaults to ``LABELS``. A KPI without a label is
-            titled with its key, underscores as spaces.
+        labels: Panel titles by KPI; a KPI without one is titled with the registry's
+            label and unit (:func:`sim.kpis.registry.describe`).
         level: The confidence level ``summary`` was computed at (for the note only).
 
     Returns:
@@ -196,7 +180,7 @@ def ladder_figure(summary: pd.DataFrame, kpis: Sequence[str], path: Path, title:
               "diff_ci_low", "diff_ci_high"}
     if not needed <= set(summary.columns):
         raise ValueError(f"summary lacks columns: {', '.join(sorted(needed - set(summary)))}")
-    titles = LABELS if labels is None else labels
+    titles = labels or {}
 
     order = (summary[["scenario", "scenario_index"]].drop_duplicates()
              .sort_values("scenario_index", kind="stable"))
@@ -220,7 +204,7 @@ def ladder_figure(summary: pd.DataFrame, kpis: Sequence[str], path: Path, title:
         axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False)
         for ax, kpi in zip(axes.flat, kpis, strict=False):
             rows = data[data["kpi"] == kpi].sort_values("pos")
-            _panel(ax, rows, kpi, titles.get(kpi, kpi.replace("_", " ")), colors)
+            _panel(ax, rows, kpi, titles.get(kpi) or describe(kpi).heading, colors)
         for ax in axes.flat[len(kpis):]:
             ax.set_visible(False)
         for col, ax in enumerate(axes[-1]):

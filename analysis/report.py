@@ -18,13 +18,9 @@ import pandas as pd
 
 from analysis.figures import FITS, NotApplicable, draw, groups
 from analysis.results import Results
-from analysis.stats import describe_difference, is_rate, mean_ci
+from analysis.stats import describe_difference, mean_ci
+from sim.kpis.registry import View, describe, shown_in
 
-REPORT_KPIS = ["throughput_orders_per_day", "conversion_rate", "cart_abandonment_rate",
-               "call_abandonment_rate", "oversell_rate", "order_accuracy", "perfect_order_rate",
-               "lead_to_cash_days_mean", "lead_to_cash_days_mean_b2b",
-               "quote_turnaround_days_mean", "dso_days", "revenue", "cost_per_order",
-               "customer_satisfaction"]
 CAPTIONS = {
     "kpi": "KPIs with 95% confidence intervals.",
     "funnel": "Lead-to-cash funnel: counts per stage in the statistics window (log scale).",
@@ -45,20 +41,15 @@ figcaption{color:#555;font-size:.9em}.muted{color:#666;font-size:.9em}li{margin:
 """
 
 
-def _fmt(kpi: str, mean: float, lo: float, hi: float) -> str:
-    if mean is None or not math.isfinite(mean):
-        return "n/a"
-    if is_rate(kpi):
-        s = f"{mean:.1%}"
-        return s + (f" ± {(hi - lo) / 2 * 100:.1f}" if math.isfinite(lo) else "")
-    d = 0 if abs(mean) >= 100 else 2
-    return f"{mean:,.{d}f}" + (f" ± {(hi - lo) / 2:,.{d}f}" if math.isfinite(lo) else "")
+def report_kpis() -> list[str]:
+    """The KPIs of the report's table and sentences (the registry's ``View.REPORT``)."""
+    return [k.key for k in shown_in(View.REPORT)]
 
 
 def _kpi_table(res: Results) -> str:
     t = res.table
     col, names = groups(res)
-    kpis = [k for k in REPORT_KPIS if k in t.columns]
+    kpis = [k for k in report_kpis() if k in t.columns]
     head = "".join(f"<th>{html.escape(g)}</th>" for g in names)
     rows = []
     for k in kpis:
@@ -67,8 +58,9 @@ def _kpi_table(res: Results) -> str:
             vals = t.loc[t[col] == g, k].astype(float).tolist()
             m, lo, hi, _ = mean_ci(vals) if len(vals) > 1 else \
                 (vals[0] if vals else math.nan, math.nan, math.nan, 1)
-            cells.append(f"<td>{_fmt(k, m, lo, hi)}</td>")
-        rows.append(f"<tr><td>{html.escape(k)}</td>{''.join(cells)}</tr>")
+            cells.append(f"<td>{html.escape(describe(k).format_interval(m, lo, hi))}</td>")
+        rows.append(f"<tr><td title='{html.escape(k)}'>{html.escape(describe(k).heading)}</td>"
+                    f"{''.join(cells)}</tr>")
     note = ("Mean ± half-width of the 95% confidence interval over replications."
             if res.kind != "run" else "One run (no interval: compare or sweep for intervals).")
     return (f"<table><tr><th>KPI</th>{head}</tr>{''.join(rows)}</table>"
@@ -83,7 +75,7 @@ def _differences(res: Results) -> str:
     items = []
     for name in res.scenarios[1:]:
         sub = []
-        for k in REPORT_KPIS:
+        for k in report_kpis():
             row = s[(s["scenario"] == name) & (s["kpi"] == k)]
             if not row.empty:
                 sub.append(f"<li>{html.escape(describe_difference(k, row.iloc[0], reference=ref))}"
@@ -170,5 +162,5 @@ def write_report(res: Results, path: Path) -> tuple[Path, list[str]]:
 def summary_frame(res: Results) -> pd.DataFrame:
     """Means per scenario/point of the report's KPIs (handy in notebooks)."""
     col, _ = groups(res)
-    kpis = [k for k in REPORT_KPIS if k in res.table.columns]
+    kpis = [k for k in report_kpis() if k in res.table.columns]
     return res.table.groupby(col, sort=False)[kpis].mean()

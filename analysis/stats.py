@@ -26,6 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.kpis.registry import describe
+from sim.kpis.spec import Unit
+
 __all__ = [
     "t_quantile",
     "mean_ci",
@@ -40,64 +43,6 @@ __all__ = [
 SUMMARY_COLUMNS = ["scenario", "scenario_index", "kpi", "n", "mean", "ci_low", "ci_high",
                    "diff_mean", "diff_ci_low", "diff_ci_high"]
 _TIDY_COLUMNS = ("scenario", "scenario_index", "replication", "kpi", "value")
-
-# Rates (fractions in [0, 1]) are reported in percentage points. The brief's rule (names ending
-# in _rate, conversion or accuracy, and utilisation.*) is extended to the other nested KPIs of
-# docs/kpis.md that are fractions: cart abandonment reasons, B2B funnel stages, penetration.
-_RATE_SUFFIXES = ("_rate", "conversion", "accuracy")
-_RATE_PREFIXES = ("utilisation.", "cart_abandonment_reasons.", "funnel_")
-_RATE_NAMES = frozenset({"market_penetration"})
-
-# How a KPI is named inside a sentence ("<name> rises by ..."); others are derived from the key.
-_SENTENCE_NAMES = {
-    "leads": "the number of leads",
-    "orders": "the number of orders",
-    "conversion_rate": "lead conversion",
-    "b2c_session_conversion": "B2C session conversion",
-    "throughput_orders_per_day": "throughput (orders per day)",
-    "cart_abandonment_rate": "cart abandonment",
-    "call_abandonment_rate": "call abandonment",
-    "order_accuracy": "order accuracy",
-    "perfect_order_rate": "the perfect-order rate",
-    "oversell_rate": "overselling",
-    "backorder_rate": "the backorder rate",
-    "late_delivery_rate": "late delivery",
-    "return_rate": "the return rate",
-    "dispute_rate": "the dispute rate",
-    "keying_errors_per_order": "keying errors per order",
-    "wismo_contacts_per_order": "where-is-my-order contacts per order",
-    "lead_to_cash_days_mean": "mean lead-to-cash time",
-    "lead_to_cash_days_p90": "90th-percentile lead-to-cash time",
-    "lead_to_cash_days_mean_b2b": "mean B2B lead-to-cash time",
-    "quote_to_cash_days_mean": "mean quote-to-cash time",
-    "quote_turnaround_days_mean": "mean quote turnaround",
-    "order_to_delivery_days_mean": "mean order-to-delivery time",
-    "ship_to_invoice_days_mean": "mean ship-to-invoice time",
-    "lead_response_hours_mean": "mean lead response time",
-    "average_time_to_purchase_days": "mean time to purchase",
-    "dso_days": "DSO",
-    "revenue": "revenue",
-    "cash_collected": "cash collected",
-    "total_cost": "total cost to serve",
-    "cost_per_order": "cost per order",
-    "opex_per_million_revenue": "opex per million of revenue",
-    "customer_satisfaction": "customer satisfaction",
-    "retention_rate": "retention",
-    "churn_rate": "churn",
-    "customer_acquisition_cost": "customer acquisition cost",
-    "customer_lifetime_value": "customer lifetime value",
-    "market_penetration": "market penetration",
-    "referrals": "referrals",
-    "promotion_response_rate": "promotion response",
-    "loyalty_signups": "loyalty sign-ups",
-}
-_PARENT_TEMPLATES = {
-    "utilisation": "{child} utilisation",
-    "cost_breakdown": "{child} cost",
-    "revenue_by_source": "revenue from {child}",
-    "cart_abandonment_reasons": "cart abandonment for {child}",
-}
-
 
 # --------------------------------------------------------------------------- Student t
 def _betacf(a: float, b: float, x: float) -> float:
@@ -381,41 +326,24 @@ def welch_warmup(series: Sequence[float] | Sequence[Sequence[float]] | np.ndarra
 
 # --------------------------------------------------------------------------- wording
 def is_rate(kpi: str) -> bool:
-    """Whether a KPI is a fraction in [0, 1], reported in percentage points.
+    """Whether a KPI is a share (a fraction in [0, 1]), reported in percentage points.
 
-    Rates are the names ending in ``_rate``, ``conversion`` or ``accuracy``, the nested
-    ``utilisation.*``, ``cart_abandonment_reasons.*`` and ``funnel_*`` KPIs, and
-    ``market_penetration``.
+    The unit comes from the KPI registry (:func:`sim.kpis.registry.describe`), nested keys
+    such as ``utilisation.warehouse`` included; a key the registry does not know is a share
+    if its name ends in ``_rate``, ``_share``, ``conversion`` or ``accuracy``.
     """
-    return (kpi.endswith(_RATE_SUFFIXES) or kpi.startswith(_RATE_PREFIXES)
-            or kpi in _RATE_NAMES)
+    return describe(kpi).unit is Unit.SHARE
 
 
 def kpi_unit(kpi: str) -> str:
-    """Unit used in sentences: ``"points"`` for rates, ``"days"``, ``"hours"`` or ``""``."""
-    if is_rate(kpi):
-        return "points"
-    tokens = kpi.replace(".", "_").split("_")
-    if "days" in tokens:
-        return "days"
-    if "hours" in tokens:
-        return "hours"
-    return ""
+    """Unit used in sentences: ``"points"`` for shares, ``"days"``, ``"hours"`` or ``""``
+    (from the KPI registry; an unknown key by its name)."""
+    return describe(kpi).unit.sentence_unit
 
 
 def _sentence_name(kpi: str) -> str:
-    if kpi in _SENTENCE_NAMES:
-        return _SENTENCE_NAMES[kpi]
-    parent, _, child = kpi.partition(".")
-    if child:
-        child_name = child.replace("_", " ").replace(".", " ")
-        if parent in _PARENT_TEMPLATES:
-            return _PARENT_TEMPLATES[parent].format(child=child_name)
-        if parent.startswith("funnel_"):
-            return f"the {parent[len('funnel_'):]} funnel's {child_name} rate"
-        return f"{_sentence_name(parent)} ({child_name})"
-    name = kpi[: -len("_rate")] if kpi.endswith("_rate") else kpi
-    return name.replace("_", " ")
+    """How a sentence names the KPI (the registry's ``name``; an unknown key by its name)."""
+    return describe(kpi).name
 
 
 def _decimals(mean: float, low: float, high: float, unit: str) -> int:
@@ -438,8 +366,8 @@ def describe_difference(kpi: str, row: Mapping[str, Any] | pd.Series, *,
     """One plain-English sentence about a scenario's paired difference to the reference.
 
     Example: ``"cart abandonment falls by 6.1 points (95% CI 4.9 to 7.3) against
-    phase-1-siloed"``. Rates (see :func:`is_rate`) are given in percentage points, KPIs
-    with ``days``/``hours`` in their name in days/hours, others as plain numbers; when the
+    phase-1-siloed"``. Shares (see :func:`is_rate`) are given in percentage points, KPIs
+    measured in days or hours in days/hours, others as plain numbers; when the
     interval contains 0 the sentence says "no clear difference". Numbers are rounded so
     that the interval's half-width keeps 2 significant digits.
 

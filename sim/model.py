@@ -372,6 +372,12 @@ class OmniModel(mesa.Model):
                 self.env.run(until=t)
                 if progress is not None:
                     progress(t, end)
+        self.finish_run()
+
+    def finish_run(self) -> None:
+        """End the run at the current time: a last DataCollector sample, the in-flight scan
+        (``self.in_flight``) and the ``in_flight`` terminal state of every customer still on
+        a journey. :meth:`run` calls it at its end; the workshop at the horizon."""
         self.datacollector.collect(self)
         self.in_flight = scan_in_flight(self)
         self.finish_in_flight()

@@ -110,6 +110,7 @@ def test_report_is_one_offline_html_file(folders, tmp_path):
     assert text.count("data:image/png;base64,") == len(FITS["compare"])
     assert "Differences to the first scenario" in text and "Bottleneck" in text
     assert re.search(r"(rises by|falls by|no clear difference)", text)
+    assert "Cart abandonment" in text  # the registry's label (the key is its tooltip)
     assert "cart_abandonment_rate" in text
     omnisim("report", str(folders["sweep"]))
     assert (folders["sweep"] / "report.html").is_file()

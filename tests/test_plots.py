@@ -58,7 +58,8 @@ def test_ladder_svg_with_labels_and_missing_kpi(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert text.lstrip().startswith("<?xml") and "<svg" in text
     assert "Accuracy of orders" in text  # the custom label
-    assert "dso days" in text  # no label given: the key with spaces
+    assert "DSO (days)" in text  # no label given: the registry's label and unit
+    assert "Not a kpi" in text  # unknown to the registry: the key in words
     assert "no data" in text  # not_a_kpi has no rows
     assert "Three panels" in text
 

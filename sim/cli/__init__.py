@@ -21,30 +21,6 @@ from sim import __version__
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
-KPI_ROWS: list[tuple[str, str, str]] = [
-    # (kpi, label, format)
-    ("leads", "Leads (after warm-up)", "{:,.0f}"),
-    ("orders", "Orders placed", "{:,.0f}"),
-    ("conversion_rate", "Lead -> first order", "{:.2%}"),
-    ("b2c_session_conversion", "B2C session -> order", "{:.2%}"),
-    ("throughput_orders_per_day", "Orders delivered per day", "{:,.1f}"),
-    ("cart_abandonment_rate", "Cart abandonment", "{:.1%}"),
-    ("call_abandonment_rate", "Call abandonment", "{:.1%}"),
-    ("order_accuracy", "Order accuracy", "{:.1%}"),
-    ("perfect_order_rate", "Perfect orders", "{:.1%}"),
-    ("oversell_rate", "Oversold orders", "{:.2%}"),
-    ("lead_to_cash_days_mean", "Lead to cash, mean (d)", "{:,.1f}"),
-    ("lead_to_cash_days_p90", "Lead to cash, p90 (d)", "{:,.1f}"),
-    ("quote_to_cash_days_mean", "Quote to cash, mean (d)", "{:,.1f}"),
-    ("dso_days", "DSO (d)", "{:,.1f}"),
-    ("revenue", "Revenue", "{:,.0f}"),
-    ("total_cost", "Cost to serve", "{:,.0f}"),
-    ("cost_per_order", "Cost per order", "{:,.2f}"),
-    ("opex_per_million_revenue", "Opex per 1M revenue", "{:,.0f}"),
-    ("customer_satisfaction", "Satisfaction (0-100)", "{:.1f}"),
-    ("retention_rate", "Retention", "{:.1%}"),
-]
-
 
 class CliError(Exception):
     """Bad input found by the CLI itself."""
@@ -145,13 +121,15 @@ def run(scenario: str, seed: int | None, days: float | None, overrides: tuple[st
 def _print_run(name: str, rep: Any, folder: Path) -> None:
     from rich.table import Table
 
+    from sim.kpis.registry import View, shown_in
+
     con = _console()
     t = Table(title=f"{name}: KPIs after warm-up", title_justify="left")
     t.add_column("KPI")
     t.add_column("value", justify="right")
     t.add_column("key", style="dim")
-    for key, label, fmt in KPI_ROWS:
-        t.add_row(label, _fmt(rep.kpis.get(key), fmt), key)
+    for k in shown_in(View.RUN):
+        t.add_row(k.heading, _fmt(rep.kpis.get(k.key), k.format_spec), k.key)
     con.print(t)
     util = sorted(rep.kpis["utilisation"].items(), key=lambda kv: -kv[1])[:6]
     con.print("Busiest resources: " + ", ".join(f"{n} {u:.0%}" for n, u in util))

@@ -20,22 +20,6 @@ from sim.cli import CliError, _console
 #: 90-day runs then finishes in under 3 minutes on 2 cores. Raise it for small effects.
 DEFAULT_REPLICATIONS = 3
 LADDERS = ("total-commerce", "omnichannel")
-TABLE_KPIS = [
-    ("throughput_orders_per_day", "Orders delivered / day", "num"),
-    ("conversion_rate", "Lead -> first order", "pct"),
-    ("cart_abandonment_rate", "Cart abandonment", "pct"),
-    ("call_abandonment_rate", "Call abandonment", "pct"),
-    ("oversell_rate", "Oversold orders", "pct"),
-    ("order_accuracy", "Order accuracy", "pct"),
-    ("perfect_order_rate", "Perfect orders", "pct"),
-    ("lead_response_hours_mean", "Lead response (h)", "num"),
-    ("lead_to_cash_days_mean_b2b", "B2B lead to cash (d)", "num"),
-    ("quote_turnaround_days_mean", "Quote turnaround (d)", "num"),
-    ("dso_days", "DSO (d)", "num"),
-    ("cost_per_order", "Cost per order", "num"),
-    ("revenue", "Revenue", "num"),
-    ("customer_satisfaction", "Satisfaction", "num"),
-]
 
 
 def ladder_refs(ladder: str) -> list[str]:
@@ -48,21 +32,11 @@ def ladder_refs(ladder: str) -> list[str]:
     return [str(p) for p in files]
 
 
-def _cell(mean: float, lo: float, hi: float, kind: str) -> str:
-    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
-        return "n/a"
-    hw = (hi - lo) / 2 if lo is not None and not math.isnan(lo) else math.nan
-    if kind == "pct":
-        return f"{mean:.1%}" + ("" if math.isnan(hw) else f" ±{hw * 100:.1f}")
-    digits = 0 if abs(mean) >= 100 else 2
-    return f"{mean:,.{digits}f}" + ("" if math.isnan(hw) else f" ±{hw:,.{digits}f}")
-
-
-def _diff(d: float, lo: float, hi: float, kind: str) -> str:
+def _diff(d: float, lo: float, hi: float, share: bool) -> str:
     if d is None or math.isnan(d) or lo is None or math.isnan(lo):
         return ""
     sure = "" if lo <= 0 <= hi else "*"
-    if kind == "pct":
+    if share:
         return f"Δ {d * 100:+.1f} pts{sure}"
     digits = 0 if abs(d) >= 100 else 2
     return f"Δ {d:+,.{digits}f}{sure}"
@@ -189,7 +163,8 @@ def _num(x: Any) -> float | None:
 def _write(out: Path, label: str, seed: int, refs: list[str], extra: tuple[str, ...],
            days: float | None, outcomes: list, result: dict, replications: int,
            ladder: str | None) -> Path:
-    from analysis.plots import LABELS, LADDER_KPIS, ladder_figure
+    from analysis.plots import ladder_figure
+    from sim.kpis.registry import View, shown_in
     from sim.results import RunFolder, canonical_json, cleanup_stale
     from sim.runner import prepare
 
@@ -205,7 +180,8 @@ def _write(out: Path, label: str, seed: int, refs: list[str], extra: tuple[str, 
         folder.write_text("summary.csv", result["summary"].to_csv(index=False))
         folder.write_text("summary.json", canonical_json(result["json"]))
         title = f"{ladder or 'Scenarios'}: means with 95% CI ({replications} replications)"
-        ladder_figure(result["summary"], LADDER_KPIS, folder.tmp / "ladder.png", title, LABELS)
+        ladder_figure(result["summary"], [k.key for k in shown_in(View.SLIDE)],
+                      folder.tmp / "ladder.png", title)
         return folder.commit({
             "kind": "compare", "scenarios": [s["name"] for s in result["json"]["scenarios"]],
             "replications": replications, "seeds": [seed + r for r in range(replications)],
@@ -219,6 +195,9 @@ def _print(result: dict, names: list[str], replications: int, folder: Path,
            outcomes: list) -> None:
     from rich.table import Table
 
+    from sim.kpis.registry import View, shown_in
+    from sim.kpis.spec import Unit
+
     con = _console()
     scen = result["json"]["scenarios"]
     t = Table(title=f"Means ±95% CI half-width over {replications} replications; "
@@ -227,21 +206,21 @@ def _print(result: dict, names: list[str], replications: int, folder: Path,
     t.add_column("KPI")
     for name in names:
         t.add_column(name, justify="right")
-    for key, label, kind in TABLE_KPIS:
+    for spec in shown_in(View.COMPARE):
         cells = []
         for s in scen:
-            k = s["kpis"].get(key)
+            k = s["kpis"].get(spec.key)
             if k is None:
                 cells.append("n/a")
                 continue
             nan = float("nan")
-            m, lo, hi = (k["mean"], k["ci_low"], k["ci_high"])
-            cell = _cell(nan if m is None else m, nan if lo is None else lo,
-                         nan if hi is None else hi, kind)
+            m, lo, hi = (nan if k[x] is None else k[x] for x in ("mean", "ci_low", "ci_high"))
+            cell = spec.format_interval(m, lo, hi)
             d = _diff(*(nan if k[x] is None else k[x]
-                        for x in ("diff_mean", "diff_ci_low", "diff_ci_high")), kind)
+                        for x in ("diff_mean", "diff_ci_low", "diff_ci_high")),
+                      spec.unit is Unit.SHARE)
             cells.append(cell + (f"\n{d}" if d and s is not scen[0] else ""))
-        t.add_row(label, *cells)
+        t.add_row(spec.heading, *cells)
     con.print(t)
     for s in scen:
         u = s["bottleneck_utilisation"]

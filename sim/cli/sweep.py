@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 from pathlib import Path
@@ -11,9 +10,6 @@ from typing import Any
 import click
 
 from sim.cli import EXIT_INTERRUPTED, CliError, _console
-
-DEFAULT_KPIS = ("throughput_orders_per_day", "cart_abandonment_rate", "call_abandonment_rate",
-                "cost_per_order")
 
 
 @click.command()
@@ -45,7 +41,8 @@ DEFAULT_KPIS = ("throughput_orders_per_day", "cart_abandonment_rate", "call_aban
 @click.option("--out", type=click.Path(path_type=Path), default=Path("results"),
               show_default=True, help="Results root; the sweep goes to OUT/sweep-NAME+HASH/.")
 @click.option("--kpi", "kpis", multiple=True, metavar="NAME",
-              help="KPIs shown in the terminal table (repeatable; every KPI is saved).")
+              help="KPIs shown in the terminal table (repeatable; every KPI is saved; "
+                   "default: the registry's sweep KPIs, see docs/kpis.md).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when stderr is a terminal).")
 def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | None,
@@ -109,7 +106,14 @@ def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | No
 
     folder = finish(sw, {"executor": executor, "wall_seconds_this_call":
                          round(time.perf_counter() - t0, 3), "runs_this_call": len(todo)})
-    _print(folder, sw, list(kpis) or list(DEFAULT_KPIS))
+    _print(folder, sw, list(kpis) or _default_kpis())
+
+
+def _default_kpis() -> list[str]:
+    """The KPIs the registry flags for the sweep table."""
+    from sim.kpis.registry import View, shown_in
+
+    return [k.key for k in shown_in(View.SWEEP)]
 
 
 def _run(sw: Any, todo: list, total: int, executor: str, workers: int | None,
@@ -144,6 +148,7 @@ def _print(folder: Path, sw: Any, kpis: list[str]) -> None:
     from rich.table import Table
 
     from analysis.stats import mean_ci
+    from sim.kpis.registry import describe
 
     df = pd.read_parquet(folder / "results.parquet")
     unknown = [k for k in kpis if k not in df.columns]
@@ -155,16 +160,14 @@ def _print(folder: Path, sw: Any, kpis: list[str]) -> None:
     for v in sw.varies:
         t.add_column(v.path.split(".")[-2] + "." + v.path.split(".")[-1]
                      if v.path.count(".") else v.path)
-    for k in kpis:
-        t.add_column(k, justify="right")
+    specs = [describe(k) for k in kpis]
+    for spec in specs:
+        t.add_column(spec.heading, justify="right")
     for i, point in enumerate(sw.points):
         rows = df[df["point"] == i]
         cells = list(point)
-        for k in kpis:
-            mean, lo, hi, _ = mean_ci(rows[k].tolist())
-            hw = (hi - lo) / 2 if not math.isnan(lo) else math.nan
-            cells.append("n/a" if math.isnan(mean) else
-                         f"{mean:,.4g}" + ("" if math.isnan(hw) else f" ±{hw:,.2g}"))
+        for spec in specs:
+            cells.append(spec.format_interval(*mean_ci(rows[spec.key].tolist())[:3]))
         t.add_row(*cells)
     con.print(t)
     con.print(f"Results: {folder} (results.parquet/csv, manifest.json)")

@@ -120,11 +120,10 @@ def abandonment(companies: Sequence[Company]) -> dict[str, Any]:
     opt["yAxis"].update({"min": 0, "max": 100, "axisLabel": {**_TEXT, "formatter": "{value}%"}})
     for c in companies:
         h = c.history
-        opt["series"].append(_line(f"{c.label}: carts", c,
-                                   [[_num(d.day), _pct(d.carts_abandoned, d.carts)] for d in h]))
-        opt["series"].append(_line(f"{c.label}: calls", c,
-                                   [[_num(d.day), _pct(d.calls_abandoned, d.calls)] for d in h],
-                                   dashed=True))
+        carts = [[_num(d.day), _pct(*d.parts("cart_abandonment_rate"))] for d in h]
+        calls = [[_num(d.day), _pct(*d.parts("call_abandonment_rate"))] for d in h]
+        opt["series"].append(_line(f"{c.label}: carts", c, carts))
+        opt["series"].append(_line(f"{c.label}: calls", c, calls, dashed=True))
     return opt
 
 
@@ -151,7 +150,8 @@ def money(companies: Sequence[Company]) -> dict[str, Any]:
     for c in companies:
         h = c.history
         opt["series"].append(_line(legend_name(c), c,
-                                   [[_num(d.day), _rate(d.cost, d.orders)] for d in h]))
+                                   [[_num(d.day), _rate(*d.parts("cost_per_order"))]
+                                    for d in h]))
         cash = _line(legend_name(c), c, [[_num(d.day), _num(d.cash / 1000.0, 2)] for d in h])
         opt["series"].append(cash | {"xAxisIndex": 1, "yAxisIndex": 1})
     return opt

@@ -13,7 +13,6 @@ two phases with the same seed, so the difference between them is the phase, not 
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,8 +20,9 @@ from typing import Any
 
 import mesa
 
-from sim.checks import scan_in_flight
-from sim.kpis import costs
+from sim.kpis.compute import Snapshot, snapshot
+from sim.kpis.registry import View, get, shown_in
+from sim.kpis.spec import Kpi
 from sim.model import STAGES, OmniModel, dominant_wait
 from sim.processmap import NAMES
 from sim.scenario import Loaded, load
@@ -60,28 +60,45 @@ def advance(model: OmniModel, hours: float) -> bool:
 
 def finish(model: OmniModel) -> None:
     """End the run at the current time, as :meth:`OmniModel.run` does at its horizon."""
-    model.datacollector.collect(model)
-    model.in_flight = scan_in_flight(model)
-    model.finish_in_flight()
+    model.finish_run()
 
 
-def _ratio(a: float, b: float) -> float:
-    return a / b if b else math.nan
+def headline_kpis() -> list[Kpi]:
+    """The KPIs the workshop shows (:data:`~sim.kpis.spec.View.WORKSHOP` in the registry)."""
+    return shown_in(View.WORKSHOP)
 
 
 @dataclass
 class Day:
-    """Cumulative counts at the end of a simulated day (the charts difference them)."""
+    """The end of a simulated day: the cumulative quantities the workshop's KPIs are made of
+    (a :class:`~sim.kpis.compute.Snapshot`; the charts difference them)."""
 
     day: float
-    orders: int
-    delivered: int
-    carts: int
-    carts_abandoned: int
-    calls: int
-    calls_abandoned: int
-    cost: float
-    cash: float
+    counts: Snapshot
+
+    def kpi(self, key: str) -> float:
+        """The registry KPI ``key`` since day 0 (one the workshop shows)."""
+        return self.counts.value(get(key))
+
+    def parts(self, key: str) -> tuple[float, float]:
+        """Numerator and denominator of the registry ratio ``key`` since day 0."""
+        f = get(key).formula
+        return self.counts.read(f.numerator), self.counts.read(f.denominator)
+
+    @property
+    def orders(self) -> int:
+        """Orders placed since day 0."""
+        return self.kpi("orders")
+
+    @property
+    def cost(self) -> float:
+        """Cost to serve since day 0."""
+        return self.kpi("total_cost")
+
+    @property
+    def cash(self) -> float:
+        """Cash collected since day 0."""
+        return self.kpi("cash_collected")
 
 
 @dataclass
@@ -123,14 +140,9 @@ class Company:
         self.history.append(self.day())
 
     def day(self) -> Day:
-        """Cumulative counts now."""
-        m = self.model
-        n = m.ledger.n
-        cc = m.stations.get("call_centre")
-        return Day(day=m.env.now / 24.0, orders=n["orders"], delivered=n["delivered"],
-                   carts=n["carts"], carts_abandoned=n["carts_abandoned"],
-                   calls=cc.arrivals if cc else 0, calls_abandoned=cc.abandoned if cc else 0,
-                   cost=sum(costs(m).values()), cash=m.ledger.money["cash"])
+        """Cumulative quantities now."""
+        return Day(day=self.model.env.now / 24.0,
+                   counts=snapshot(self.model, headline_kpis()))
 
     # -- what the page shows ------------------------------------------------------------------
     def funnel(self) -> dict[str, int]:
@@ -143,17 +155,9 @@ class Company:
                 for name, st in self.model.stations.items()}
 
     def totals(self) -> dict[str, float]:
-        """Headline numbers since day 0."""
+        """Headline numbers since day 0: ``days`` and every KPI the workshop shows, by key."""
         d = self.history[-1]
-        return {
-            "days": d.day,
-            "orders": d.orders,
-            "orders_per_day": _ratio(d.orders, d.day),
-            "cart_abandonment": _ratio(d.carts_abandoned, d.carts),
-            "call_abandonment": _ratio(d.calls_abandoned, d.calls),
-            "cost_per_order": _ratio(d.cost, d.orders),
-            "cash": d.cash,
-        }
+        return {"days": d.day, **{k.key: d.counts.value(k) for k in headline_kpis()}}
 
     def bottleneck(self) -> tuple[str, str]:
         """The station where work waited longest in total, and a sentence about it."""

@@ -18,7 +18,7 @@ from mesa.visualization.utils import update_counter
 from sim.processmap import process_map, render_bytes
 from sim.scenario import load
 from sim.workshop import charts
-from sim.workshop.company import WORKSHOP_OVERRIDES, Company, Workshop
+from sim.workshop.company import WORKSHOP_OVERRIDES, Company, Workshop, headline_kpis
 from sim.workshop.lessons import Lesson, load_lessons
 
 CHART_STYLE = {"style": "height: 300px; width: 100%;"}
@@ -64,19 +64,10 @@ def _p(label: str, text: str, classes: str = "") -> None:
 
 
 def headline(c: Company) -> str:
-    """One line of the company's numbers since day 0."""
+    """One line of the company's numbers since day 0: every KPI the registry flags for the
+    workshop, with its label, as the run table writes it."""
     t = c.totals()
-
-    def pct(x: float) -> str:
-        return "n/a" if x != x else f"{x:.1%}"
-
-    def num(x: float, fmt: str) -> str:
-        return "n/a" if x != x else fmt.format(x)
-
-    return (f"orders/day {num(t['orders_per_day'], '{:,.1f}')} · cart abandonment "
-            f"{pct(t['cart_abandonment'])} · call abandonment {pct(t['call_abandonment'])} · "
-            f"cost per order {num(t['cost_per_order'], '{:,.0f}')} · cash collected "
-            f"{num(t['cash'] / 1000.0, '{:,.1f}')}k")
+    return " · ".join(f"{k.label} {k.format(t[k.key])}" for k in headline_kpis())
 
 
 @solara.component
