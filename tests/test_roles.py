@@ -100,6 +100,12 @@ def test_second_web_shop_and_contact_centre_do_work_and_show_in_the_kpis(two_of_
     assert kpis["utilisation"]["call_centre_north"] > 0
     by_resource = Counter(r for a, r, _ in rec.rows if a == "checkout")
     assert by_resource["web_eu"] > 0 and by_resource["web"] > 0
+    # call abandonment pools every contact centre's calls
+    stats = model.station_stats()
+    centres = ("call_centre", "call_centre_north")
+    abandoned = sum(stats[n]["abandoned"] for n in centres)
+    arrivals = sum(stats[n]["arrivals"] for n in centres)
+    assert kpis["call_abandonment_rate"] == pytest.approx(abandoned / arrivals, abs=1e-9)
 
 
 def test_contacts_split_between_contact_centres_by_the_segments_weights(two_of_each: Any

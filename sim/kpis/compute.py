@@ -25,11 +25,9 @@ if TYPE_CHECKING:
 
 
 def contact_centres(model: OmniModel) -> list[str]:
-    """The stations that are contact centres (their call counts are pooled).
-
-    For now the station named ``call_centre``, if the company has one.
-    """
-    return ["call_centre"] if "call_centre" in model.stations else []
+    """The stations that are contact centres (channels of role ``contact_centre``, in file
+    order); their call counts are pooled."""
+    return model.scenario.channels_of("contact_centre")
 
 
 def costs(model: OmniModel) -> dict[str, float]:
