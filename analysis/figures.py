@@ -81,7 +81,12 @@ def kpi(res: Results, path: Path) -> Path:
     """Compare: the slide figure; sweep: each KPI against the first parameter (the second,
     if any, as hue) with 95% t-interval bands over replications; run: a KPI table."""
     if res.kind == "compare":
-        summary = res.summary if res.summary is not None else summarise(res.tidy)
+        if res.summary is not None:
+            summary = res.summary
+        elif res.tidy is not None:
+            summary = summarise(res.tidy)
+        else:
+            raise NotApplicable("kpi: this compare folder has no replications table")
         return ladder_figure(summary, [k.key for k in shown_in(View.SLIDE)], path,
                              f"{len(res.scenarios)} scenarios: means with 95% CI "
                              f"({res.manifest.get('replications')} replications)")
@@ -223,12 +228,12 @@ def heatmap(res: Results, path: Path) -> Path:
     _run_only(res, "heatmap")
     ts = res.timeseries
     assert ts is not None
-    caps = {n: s.get("capacity") for n, s in res.stations.items()}
-    names = [n for n, c in caps.items() if c and f"busy.{n}" in ts.columns]
+    caps = {n: float(s["capacity"]) for n, s in res.stations.items() if s.get("capacity")}
+    names = [n for n in caps if f"busy.{n}" in ts.columns]
     if not names:
         raise NotApplicable("heatmap: no finite-capacity resources in this run")
     day = (ts["time_h"] // 24).astype(int)
-    util = pd.DataFrame({n: ts[f"busy.{n}"] / caps[n] for n in names}).groupby(day.values).mean()
+    util = pd.DataFrame({n: ts[f"busy.{n}"] / caps[n] for n in names}).groupby(list(day)).mean()
     util = util.T  # resources as rows, days as columns
     util = util.loc[util.mean(axis=1).sort_values(ascending=False).index]
     import seaborn as sns

@@ -99,7 +99,7 @@ def _bottlenecks(res: Results) -> str:
         return ("<h2>Bottleneck</h2><p>The resource where customers and orders wait longest in "
                 f"total (mean over replications):</p><ul>{''.join(lis)}</ul>")
     if res.kind == "run":
-        bn = res.manifest.get("bottleneck")
+        bn = str(res.manifest.get("bottleneck"))
         u = res.stations.get(bn, {}).get("utilisation")
         return (f"<h2>Bottleneck</h2><p><b>{html.escape(str(bn))}</b>"
                 + (f" ({u:.0%} utilised)" if u is not None else "")

@@ -273,10 +273,7 @@ class OmniModel(mesa.Model):
         """A lead arrived: counted for its segment and source, and its acquisition cost."""
         if not cohort:  # only leads of the statistics window are counted
             return
-        keys = self.segment_runtime[segment].lead_keys.get(source)
-        if keys is None:
-            keys = (f"leads.{segment}", f"leads.source.{source}",
-                    self.scenario.segments[segment].cost_per_lead.get(source, 0.0))
+        keys = self.segment_runtime[segment].lead_keys[source]  # every source has its keys
         n = self.ledger.n
         n["leads"] += 1
         n[keys[0]] += 1

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.scenario import CHANNEL_ROLES, DIGITAL_ROLES, UNSTRUCTURED, BusinessSegment
 from sim.scenario.fields import DEFAULT_CHANNEL_ROLES as CLASSIC_ROLES
+from sim.scenario.fields import SystemName
 from sim.units import format_duration
 
 if TYPE_CHECKING:
@@ -175,10 +176,10 @@ def _nodes(sc: Scenario) -> list[Node]:
         nodes.append(Node("resellers", NAMES["resellers"], "partner", "channel"))
     masters = sc.data_masters
     # front- and back-office systems; the first of each lane holds a data master
-    for lane, names, master in (("front", ("crm", "cpq", "oms"),
-                                 f"{masters.customer} customer master(s)"),
-                                ("back", ("erp", "billing", "payments"),
-                                 f"{masters.price} price master(s)")):
+    lanes: tuple[tuple[str, tuple[SystemName, ...], str], ...] = (
+        ("front", ("crm", "cpq", "oms"), f"{masters.customer} customer master(s)"),
+        ("back", ("erp", "billing", "payments"), f"{masters.price} price master(s)"))
+    for lane, names, master in lanes:
         for name in names:
             if name in sc.systems:
                 note = _instances(sc, name)
@@ -197,7 +198,7 @@ def _nodes(sc: Scenario) -> list[Node]:
     return nodes
 
 
-def _instances(sc: Scenario, name: str) -> str:
+def _instances(sc: Scenario, name: SystemName) -> str:
     n = sc.systems[name].instances
     return f"{n} instances" if n > 1 else ""
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim.scenario.fields import SystemName
 from sim.streams import cumulative
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ def draw(c: Customer, name: str) -> float:
     return c.model.streams.get(f"{c.segment}.{name}").random()
 
 
-def system(c: Customer, name: str, activity: str, objects: str = ""
+def system(c: Customer, name: SystemName, activity: str, objects: str = ""
            ) -> Generator[simpy.Event, Any, None]:
     """One transaction on a back-office system (queue, latency, cost per transaction);
     ``objects`` are the event-log object tokens it touches (see :meth:`Customer.log`)."""

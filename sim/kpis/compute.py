@@ -102,19 +102,19 @@ class Context:
     def value(self, key: str) -> Any:
         """The unrounded value of the top-level KPI ``key`` (computed once)."""
         if key not in self._values:
-            self._values[key] = registry.get(key).formula(self)
+            self._values[key] = registry.get(key).evaluate(self)
         return self._values[key]
 
     def family(self, fam: Family) -> dict[str, dict[str, Any]]:
         """The mapping(s) of a family: one, or one per instance for a pattern key."""
-        if fam.param is None:
+        if fam.param is None or fam.instances is None:
             return {fam.key: self._members(fam, "")}
         return {fam.key_for(i): self._members(fam, i) for i in fam.instances(self)}
 
     def _members(self, fam: Family, instance: str) -> dict[str, Any]:
         if fam.values is not None:
             return dict(fam.values(self))
-        return {p.key: fam.bound(p, instance)(self) for p in fam.parts}
+        return {p.key: fam.member(p.key, instance).evaluate(self) for p in fam.parts}
 
 
 def compute_kpis(model: OmniModel) -> dict[str, Any]:
@@ -164,7 +164,8 @@ class Snapshot:
 
     def value(self, k: Kpi) -> Any:
         """The KPI ``k`` at that moment (unrounded)."""
-        return k.formula(self) if is_interval(k.formula) else self.read(kpi(k.key))
+        formula = k.formula
+        return formula(self) if is_interval(formula) else self.read(kpi(k.key))
 
 
 def snapshot(model: OmniModel, kpis: Iterable[Kpi]) -> Snapshot:

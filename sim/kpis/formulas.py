@@ -22,7 +22,7 @@ function ``f(context)`` may read anything of the run (for the few odd KPIs).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 import numpy as np
 
@@ -266,7 +266,7 @@ def p90_of(observation: str) -> P90:
     return P90(observation)
 
 
-def is_interval(formula: Any) -> bool:
+def is_interval(formula: Any) -> TypeGuard[Formula]:
     """Whether ``formula`` reads only quantities (a plain function does not)."""
     return bool(getattr(formula, "interval", False))
 

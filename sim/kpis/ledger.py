@@ -20,6 +20,14 @@ if TYPE_CHECKING:
     from sim.model import OmniModel
 
 
+class Amounts(dict[str, float]):
+    """Sums of money by key; a key never added reads as 0 without being inserted (as a
+    ``Counter`` does, which is typed for whole counts only)."""
+
+    def __missing__(self, key: str) -> float:
+        return 0
+
+
 class Ledger:
     """Counters, observations and money of one run."""
 
@@ -28,11 +36,11 @@ class Ledger:
         self.window_start = 0.0
         self.n: Counter[str] = Counter()
         self.n_all: Counter[str] = Counter()
-        self.money: Counter[str] = Counter()
-        self.costs: Counter[str] = Counter()
+        self.money = Amounts()
+        self.costs = Amounts()
         self.obs: defaultdict[str, list[float]] = defaultdict(list)
-        self.revenue_by_source: Counter[str] = Counter()
-        self.revenue_by_segment: Counter[str] = Counter()
+        self.revenue_by_source = Amounts()
+        self.revenue_by_segment = Amounts()
         # whole-run totals for conservation checks
         self.invoiced_all = 0.0
         self.paid_all = 0.0

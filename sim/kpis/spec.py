@@ -14,6 +14,7 @@ import math
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -110,7 +111,7 @@ class Kpi:
     formula: Formula | Callable[[Any], Any] | None
     definition: str
     scope: Scope = Scope.WINDOW
-    shown: frozenset[View] = field(default_factory=frozenset)
+    shown: AbstractSet[View] = field(default_factory=frozenset)
     bounded: bool = None  # type: ignore[assignment]  # None: from the unit
     decimals: int | None = None
     in_results: bool = True
@@ -119,6 +120,12 @@ class Kpi:
         object.__setattr__(self, "shown", frozenset(self.shown))
         if self.bounded is None:
             object.__setattr__(self, "bounded", self.unit.bounded)
+
+    def evaluate(self, source: Any) -> Any:
+        """The KPI's value from ``source`` (a run's context or a snapshot)."""
+        if self.formula is None:
+            raise ValueError(f"KPI {self.key!r} is not declared in the registry (no formula)")
+        return self.formula(source)
 
     @property
     def heading(self) -> str:
@@ -211,7 +218,7 @@ class Family:
     instances: Callable[[Any], Iterable[str]] | None = None
     child_label: str = "{label}"
     child_name: str = "{name}"
-    shown: frozenset[View] = field(default_factory=frozenset)
+    shown: AbstractSet[View] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shown", frozenset(self.shown))

@@ -21,6 +21,7 @@ import shlex
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -260,12 +261,17 @@ def LeverPanel(params: dict[str, Any], apply: Any) -> None:
         set_value = setter(lever.key)
         # a slider over the grid's positions: every value shown is one the lever can take
         solara.SliderInt("", value=grid.index(value), min=0, max=len(grid) - 1,
-                         on_value=lambda i, g=grid, f=set_value: f(g[int(i)]))
+                         on_value=_on_position(grid, set_value))
     solara.Button("Back to the phase's values", text=True, disabled=not chosen,
                   on_click=lambda: apply({**params, "levers": {}}))
     solara.Text("Same run from the command line:", style={"font-size": "0.8em"})
     solara.Text(command_line(params), classes=["command-line"],
                 style={"font-family": "monospace", "font-size": "0.75em"})
+
+
+def _on_position(grid: list[Any], set_value: Callable[[Any], None]) -> Callable[[int], None]:
+    """A slider's callback: the position chosen sets the grid's value there."""
+    return lambda i: set_value(grid[int(i)])
 
 
 # --------------------------------------------------------------------------- the page
@@ -274,7 +280,8 @@ def Page() -> None:
     """One browser session: its own settings, model and play loop."""
     start = solara.use_memo(initial_params, [])
     params = solara.use_reactive(start)
-    model = solara.use_reactive(solara.use_memo(lambda: SPARES.take(start), []))
+    model: solara.Reactive[Workshop] = solara.use_reactive(
+        solara.use_memo(lambda: SPARES.take(start), []))
     playing = solara.use_reactive(False)
     error = solara.use_reactive("")
     view = solara.use_reactive("Live charts")

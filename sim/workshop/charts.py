@@ -13,7 +13,7 @@ ECharts draws as a gap, so options are valid JSON.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sim.processmap import NAMES
@@ -56,7 +56,7 @@ def _base(title: str, companies: Sequence[Company]) -> dict[str, Any]:
 
 
 def _bars(title: str, companies: Sequence[Company], keys: list[str], labels: list[str],
-          values: list[dict[str, float]], axis_name: str) -> dict[str, Any]:
+          values: Sequence[Mapping[str, float]], axis_name: str) -> dict[str, Any]:
     opt = _base(title, companies)
     opt["tooltip"] = {"trigger": "axis", "axisPointer": {"type": "shadow"}}
     opt["xAxis"] = {"type": "value", "name": axis_name, "nameLocation": "middle",

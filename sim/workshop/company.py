@@ -21,6 +21,7 @@ from typing import Any
 import mesa
 
 from sim.kpis.compute import Snapshot, snapshot
+from sim.kpis.formulas import Ratio
 from sim.kpis.registry import View, get, shown_in
 from sim.kpis.spec import Kpi
 from sim.model import STAGES, OmniModel, dominant_wait
@@ -83,12 +84,14 @@ class Day:
     def parts(self, key: str) -> tuple[float, float]:
         """Numerator and denominator of the registry ratio ``key`` since day 0."""
         f = get(key).formula
+        if not isinstance(f, Ratio):
+            raise TypeError(f"KPI {key!r} is not a ratio of two counts")
         return self.counts.read(f.numerator), self.counts.read(f.denominator)
 
     @property
     def orders(self) -> int:
         """Orders placed since day 0."""
-        return self.kpi("orders")
+        return int(self.kpi("orders"))
 
     @property
     def cost(self) -> float:

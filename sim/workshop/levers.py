@@ -143,6 +143,7 @@ def _paged(ld: Loaded) -> list[str]:
 
 def _read_page_load(ld: Loaded) -> float:
     first = ld.scenario.channels[_paged(ld)[0]].page_load
+    assert first is not None  # _paged lists only channels with a page load
     median = getattr(first, "median", None)
     return round((median if median is not None else first.mean) * 3600.0, 3)
 
