@@ -132,6 +132,15 @@ class Station(simpy.Resource):
         self._open_state = (is_open, until, t)
         return is_open
 
+    def open_until(self, t: float) -> float:
+        """When the opening state at ``t`` next changes: the next closing if the station is
+        open at ``t``, else the next opening; ``inf`` if it is always open (cached like
+        :meth:`is_open`)."""
+        if self.hours is None:
+            return float("inf")
+        self.is_open(t)
+        return self._open_state[1]
+
     @property
     def in_service(self) -> int:
         """Customers being served now."""
