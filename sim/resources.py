@@ -262,8 +262,9 @@ class Station(simpy.Resource):
             return self.hours.finish(start, work, self.offset)
         return start + self.hours.until_open(start, self.offset) + work
 
-    def snapshot(self, now: float) -> dict[str, float]:
-        """Window statistics at ``now`` (used for KPIs and the Little's-law check)."""
+    def snapshot(self, now: float) -> dict[str, Any]:
+        """Window statistics at ``now`` (used for KPIs and the Little's-law check): numbers
+        by name, with ``capacity`` None for an unlimited station."""
         self._tick(now)
         span = max(now - self.window_start, 1e-12)
         done = self.served + self.abandoned
@@ -283,5 +284,5 @@ class Station(simpy.Resource):
             "throughput_per_hour": done / span,
             "service_level": self.answered_in_target / self.arrivals if self.arrivals else 0.0,
             "utilisation": self.utilisation(now),
-            "capacity": self.capacity if self.capacity < INFINITE else None,
+            "capacity": self.capacity if self.capacity < INFINITE else None,  # None: unlimited
         }

@@ -11,6 +11,7 @@ comes from the same file the simulation runs, never from numbers copied beside i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from sim.distributions import Distribution, Exponential
 from sim.journey.service import default_work
@@ -100,7 +101,8 @@ def network_of(sc: Scenario) -> Network:
                 raise NotAQueueingNetwork(f"{where}.service.{station}.patience: abandonment "
                                           "has a closed form only on a one-station route")
             theta[station] = _rate(step.patience, f"{where}.service.{station}.patience")
-        entry = dict(seg.channels).get(station, 0.0)
+        # (the schema's channel names are literal types; a route's station is any name)
+        entry = cast("dict[str, float]", seg.channels).get(station, 0.0)
         nodes.append(Node(station, station_capacity(sc, station), mu, per_hour * entry / weights))
     routing = {s: dict(step.next) for s, step in route.items()}
     return Network(name, tuple(nodes), routing, theta)
