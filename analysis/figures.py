@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.plots import _format_axis, ladder_figure, short_labels
+from analysis.plots import format_axis, ladder_figure, short_labels
 from analysis.results import Results
 from analysis.stats import mean_ci, summarise
 from sim.kpis.registry import View, cost_buckets, describe, family, shown_in
@@ -130,7 +130,7 @@ def kpi(res: Results, path: Path) -> Path:
             ax.set_xlabel(x.split(".", 1)[-1])
             if xvals is not None and len(xvals) <= 12:
                 ax.set_xticks(xvals)
-            _format_axis(ax, k, t[k].to_numpy(dtype=float))
+            format_axis(ax, k, t[k].to_numpy(dtype=float))
         for ax in axes.flat[len(kpis):]:
             ax.set_visible(False)
         if hue:

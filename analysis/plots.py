@@ -81,7 +81,7 @@ def _wrap(label: str, width: int = 14) -> str:
     return "\n".join(line.rstrip(" ") for line in lines)
 
 
-def _format_axis(ax: Axes, kpi: str, values: np.ndarray) -> None:
+def format_axis(ax: Axes, kpi: str, values: np.ndarray) -> None:
     """Round y ticks, as percentages for rates, as plain numbers otherwise.
 
     Rates get as many decimals as the tick step needs; other numbers are written without
@@ -134,7 +134,7 @@ def _panel(ax: Axes, rows: pd.DataFrame, kpi: str, title: str, colors: list) -> 
                     elinewidth=2.2, capsize=5, capthick=2.2, mew=2.2,
                     mfc=color if clear[i] else "white", zorder=3)
     ax.margins(x=0.12, y=0.15)
-    _format_axis(ax, kpi, np.concatenate([mean, low, high]))
+    format_axis(ax, kpi, np.concatenate([mean, low, high]))
 
 
 def ladder_figure(summary: pd.DataFrame, kpis: Sequence[str], path: Path, title: str,

@@ -6,7 +6,8 @@ order in which jobs finish differs, and callers key results by job.
 
 - ``serial``: one job after another in this process (debugging, profiling).
 - ``process``: a pool of ``workers`` processes (default: all cores), forked from a fork
-  server that has imported omnisim once (:mod:`sim.workers`).
+  server that has imported omnisim once (:mod:`sim.workers`); with one worker (or one job)
+  the jobs run in this process, as with ``serial``.
 - ``dask``: ``dask.distributed``. With a scheduler address (``tcp://host:port``) the jobs go
   to that cluster, whose workers must have omnisim installed; without one a ``LocalCluster``
   of ``workers`` single-threaded worker processes (forked like the process executor's) is
@@ -45,8 +46,8 @@ def execute(jobs: Sequence[Job], executor: str = "process", workers: int | None 
     n = workers or default_workers()
     if executor == "serial":
         return run_jobs(jobs, 1, done)
-    if executor == "process":
-        return run_jobs(jobs, max(n, 2) if len(jobs) > 1 else 1, done)
+    if executor == "process":  # one worker, or one job: in this process
+        return run_jobs(jobs, n, done)
     if executor == "dask":
         return _dask(jobs, n, scheduler, done)
     raise ValueError(f"unknown executor {executor!r}")

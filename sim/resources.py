@@ -8,11 +8,14 @@ busy time, so utilisation, the bottleneck and Little's law come from the run its
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
 from sim.calendar import OpeningHours
+
+if TYPE_CHECKING:
+    from simpy.resources.resource import Request
 
 INFINITE = 10_000
 #: answer-time target of the service level (the call-centre "80/20": 80% within 20 s, W1)
@@ -33,6 +36,19 @@ class Station(simpy.Resource):
         pause_when_closed: back-office work that runs past closing continues at the next
             opening (a clerk's half-keyed order waits overnight); customer-facing channels
             finish the call or sale in progress instead (False).
+
+    :meth:`serve` is the engine's hottest function, with three fast paths that give the same
+    outcome and event order as SimPy's request and release, with fewer events:
+
+    - a station with so many servers that nobody queues (``infinite``) and no hours: one
+      timeout, no request;
+    - a free server and nobody waiting: the customer takes it at once, without a request
+      event (a placeholder "seat" stands in ``users`` while served; it is released like a
+      request);
+    - nobody waiting at the end of service: the server is freed without a release event,
+      which would only find an empty queue (a request arriving later in the same instant
+      finds the server free either way). When someone waits, SimPy's release removes the
+      user now and grants the next request when the release event is processed.
     """
 
     def __init__(self, env: simpy.Environment, name: str, kind: str, capacity: int,
@@ -116,6 +132,15 @@ class Station(simpy.Resource):
         self._open_state = (is_open, until, t)
         return is_open
 
+    def open_until(self, t: float) -> float:
+        """When the opening state at ``t`` next changes: the next closing if the station is
+        open at ``t``, else the next opening; ``inf`` if it is always open (cached like
+        :meth:`is_open`)."""
+        if self.hours is None:
+            return float("inf")
+        self.is_open(t)
+        return self._open_state[1]
+
     @property
     def in_service(self) -> int:
         """Customers being served now."""
@@ -141,99 +166,105 @@ class Station(simpy.Resource):
         self.in_window_sum -= t0
         # the clock is read once after every yield (``now``), as it cannot move in between
         if self.infinite and self.hours is None:
+            # fast path: nobody ever queues and it never closes: one timeout, no request
             self.in_service_n += 1
             yield env.timeout(work)
             now = env.now
             self._tick(now)
             self.in_service_n -= 1
-            self.present -= 1
-            self.in_window_sum += now
-            self.busy += work
-            self.served += 1
-            self.sojourn_sum += work
+            self._leave(now, 0.0, work, work)  # (no answer-time count: nobody waits here)
             return True, 0.0
         if self.pause_when_closed and self.hours is not None:
-            # work that arrives while closed waits for the opening (a wait, not service)
             closed = self.hours.until_open(t0, self.offset)
-            if closed > 0:
-                if patience is not None and patience <= closed:
-                    self.waiting_closed += 1
-                    yield env.timeout(patience)
-                    now = env.now
-                    self._tick(now)
-                    self.waiting_closed -= 1
-                    self.present -= 1
-                    self.in_window_sum += now
-                    self.abandoned += 1
-                    self.wait_sum += now - t0
-                    self.sojourn_sum += now - t0
-                    return False, now - t0
-                self.waiting_closed += 1
-                yield env.timeout(closed)
-                self._tick(env.now)
-                self.waiting_closed -= 1
+            if closed > 0:  # work that arrives while closed waits for the opening
+                if not (yield from self._wait_for_opening(closed, patience)):
+                    return self._give_up(env.now, t0)
                 if patience is not None:
                     patience -= closed
-        seat: object | None = None
         if not self.queue and len(self.users) < self.capacity:
-            # a server is free and nobody waits: take it at once, as SimPy would, without
-            # the request and release events (the seat stands in ``users`` meanwhile)
-            seat = object()
-            self.users.append(seat)  # type: ignore[arg-type]
-            start = env.now
+            # fast path: a free server and nobody waiting: take it at once, without a request
+            user: Any = object()  # a seat that stands in ``users`` while served
+            self.users.append(user)
+            start = env.now  # (no tick: the last one was at this instant)
         else:
-            req = self.request()
+            user = self.request()
             if patience is None:
-                yield req
-            else:
-                got = yield req | env.timeout(patience)
-                if req not in got:
-                    now = env.now
-                    self._tick(now)
-                    if req.triggered:  # granted in this very instant: hand the server back
-                        self.release(req)
-                    else:
-                        req.cancel()
-                    self.present -= 1
-                    self.in_window_sum += now
-                    self.abandoned += 1
-                    self.wait_sum += now - t0
-                    self.sojourn_sum += now - t0
-                    return False, now - t0
+                yield user
+            elif user not in (yield user | env.timeout(patience)):
+                self._withdraw(user)
+                return self._give_up(env.now, t0)
             start = env.now
-            self._tick(start)  # (a free seat is taken at t0, already accounted for above)
-        wait = start - t0
-        if self.hours is None:
-            end = start + work
-        elif self.pause_when_closed:
-            end = self.hours.finish(start, work, self.offset)
-        else:
-            end = start + self.hours.until_open(start, self.offset) + work
+            self._tick(start)
+        end = start + work if self.hours is None else self._finish_time(start, work)
         if end > start:
             yield env.timeout(end - start)
         now = env.now
         self._tick(now)
-        if self.queue:
-            # SimPy's release removes the user now and grants the next waiting request when
-            # the release event is processed (a seat is released like a request)
-            self.release(req if seat is None else seat)  # type: ignore[arg-type]
-        else:
-            # nobody waits: the release event would only find an empty queue, so free the
-            # server without it (same outcome, one event fewer; a request arriving later in
-            # this instant finds the server free either way)
-            self.users.remove(req if seat is None else seat)  # type: ignore[arg-type]
-        self.present -= 1
-        self.in_window_sum += now
-        self.busy += work
-        self.served += 1
+        if self.queue:  # the next request is granted when the release event is processed
+            self.release(user)
+        else:  # fast path: nobody waits: free the server without a release event
+            self.users.remove(user)
+        wait = start - t0
         if wait <= SERVICE_LEVEL_TARGET:
             self.answered_in_target += 1
-        self.wait_sum += wait
-        self.sojourn_sum += now - t0
+        self._leave(now, wait, now - t0, work)
         return True, wait
 
-    def snapshot(self, now: float) -> dict[str, float]:
-        """Window statistics at ``now`` (used for KPIs and the Little's-law check)."""
+    def _leave(self, now: float, wait: float, sojourn: float, work: float | None) -> None:
+        """The bookkeeping of a customer leaving at ``now`` after ``wait`` hours waiting and
+        ``sojourn`` hours here: served with ``work`` hours of service, or (``work`` None)
+        given up unserved. The time averages must be ticked to ``now`` already."""
+        self.present -= 1
+        self.in_window_sum += now
+        self.wait_sum += wait
+        self.sojourn_sum += sojourn
+        if work is None:
+            self.abandoned += 1
+        else:
+            self.busy += work
+            self.served += 1
+
+    def _give_up(self, now: float, t0: float) -> tuple[bool, float]:
+        """Leave unserved at ``now`` after arriving at ``t0``: the result of :meth:`serve`."""
+        waited = now - t0
+        self._leave(now, waited, waited, None)
+        return False, waited
+
+    def _wait_for_opening(self, closed: float, patience: float | None
+                          ) -> Generator[simpy.Event, Any, bool]:
+        """Wait the ``closed`` hours until the opening (counted as waiting while closed);
+        False if ``patience`` runs out first (then the wait ends when it does)."""
+        env = self._env
+        if patience is not None and patience <= closed:
+            gives_up, hours = True, patience
+        else:
+            gives_up, hours = False, closed
+        self.waiting_closed += 1
+        yield env.timeout(hours)
+        self._tick(env.now)
+        self.waiting_closed -= 1
+        return not gives_up
+
+    def _withdraw(self, req: Request) -> None:
+        """Take back a request whose patience ran out (a customer hanging up)."""
+        self._tick(self._env.now)
+        if req.triggered:  # granted in this very instant: hand the server back
+            self.release(req)
+        else:
+            req.cancel()
+
+    def _finish_time(self, start: float, work: float) -> float:
+        """When ``work`` open hours of service started at ``start`` end: back-office work
+        pauses at closing, customer-facing channels finish what they started."""
+        if self.hours is None:
+            return start + work
+        if self.pause_when_closed:
+            return self.hours.finish(start, work, self.offset)
+        return start + self.hours.until_open(start, self.offset) + work
+
+    def snapshot(self, now: float) -> dict[str, Any]:
+        """Window statistics at ``now`` (used for KPIs and the Little's-law check): numbers
+        by name, with ``capacity`` None for an unlimited station."""
         self._tick(now)
         span = max(now - self.window_start, 1e-12)
         done = self.served + self.abandoned
@@ -253,5 +284,5 @@ class Station(simpy.Resource):
             "throughput_per_hour": done / span,
             "service_level": self.answered_in_target / self.arrivals if self.arrivals else 0.0,
             "utilisation": self.utilisation(now),
-            "capacity": self.capacity if self.capacity < INFINITE else None,
+            "capacity": self.capacity if self.capacity < INFINITE else None,  # None: unlimited
         }

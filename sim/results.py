@@ -98,7 +98,8 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes (read in 1 MiB blocks), as the manifest records it."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -106,7 +107,8 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _package_versions() -> dict[str, str | None]:
+def package_versions() -> dict[str, str | None]:
+    """Installed versions of :data:`PACKAGES` (None for one that is not installed)."""
     versions: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
@@ -128,7 +130,8 @@ def _omnisim_version() -> str | None:
         return None
 
 
-def _utc_now() -> str:
+def utc_now() -> str:
+    """The time now in UTC, to the second, as manifests record it (``2025-01-31T12:00:00Z``)."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -290,7 +293,7 @@ class RunFolder:
             raise ResultsError(f"{tmp}: cannot create folder ({err.strerror})") from None
         self._tmp = tmp
         self._state = "open"
-        self._started_utc = _utc_now()
+        self._started_utc = utc_now()
         self._started_clock = time.perf_counter()
         return self
 
@@ -376,14 +379,14 @@ class RunFolder:
             "seed": self.seed,
             "days": None,
             "started_utc": self._started_utc,
-            "finished_utc": _utc_now(),
+            "finished_utc": utc_now(),
             "wall_seconds": round(time.perf_counter() - self._started_clock, 3),
             "python": platform.python_version(),
-            "packages": _package_versions(),
+            "packages": package_versions(),
             "terminal_states": {},
             "checks": {},
             **manifest,
-            "files": {p.relative_to(tmp).as_posix(): _sha256(p) for p in files},
+            "files": {p.relative_to(tmp).as_posix(): file_sha256(p) for p in files},
         }
         with open(tmp / MANIFEST, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(canonical_json(full))

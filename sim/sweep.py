@@ -370,7 +370,7 @@ def finish(sw: Sweep, extra: dict[str, Any]) -> Path:
     """Write the tidy table (Parquet and CSV) and, last, the manifest."""
     import pandas as pd
 
-    from sim.results import _package_versions, _sha256, _utc_now
+    from sim.results import file_sha256, package_versions, utc_now
 
     df = pd.DataFrame(load_rows(sw))
     folder = sw.folder
@@ -388,8 +388,8 @@ def finish(sw: Sweep, extra: dict[str, Any]) -> Path:
         "replications": sw.replications, "seeds": [sw.seed + r for r in range(sw.replications)],
         "days": sw.days, "overrides": list(sw.overrides), "rows": len(df),
         "all_checks_passed": bool(df["checks_ok"].all()) if len(df) else True,
-        "finished_utc": _utc_now(), "packages": _package_versions(), **extra,
-        "files": {f: _sha256(folder / f) for f in files},
+        "finished_utc": utc_now(), "packages": package_versions(), **extra,
+        "files": {f: file_sha256(folder / f) for f in files},
     }
     _atomic_write(folder / MANIFEST, canonical_json(manifest))
     return folder

@@ -60,6 +60,17 @@ def start_early(also: Sequence[str] = ()) -> str:
     return method
 
 
+def start_early_for(executor: str, workers: int | None = None,
+                    scheduler: str | None = None) -> None:
+    """:func:`start_early`, if ``executor`` (of :func:`sim.executors.execute`) will run jobs
+    in local worker processes: ``process`` with more than one worker, or ``dask`` without a
+    scheduler (a LocalCluster, whose workers also import Dask)."""
+    if executor == "process" and (workers or default_workers()) > 1:
+        start_early()
+    elif executor == "dask" and not scheduler:
+        start_early(also=["distributed"])
+
+
 def run_all(fn: Callable[[A], R], args: Sequence[A], workers: int,
             done: Callable[[int, R], None] | None = None) -> list[R]:
     """``fn(a)`` for every ``a`` of ``args``: here, one after another (``workers <= 1`` or a

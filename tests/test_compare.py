@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_helpers import SMALL, run_subprocess
 
 from analysis.stats import summarise
 from sim.replicate import flatten, plan, run_jobs, tidy_rows
@@ -40,6 +41,34 @@ def test_serial_and_process_executors_give_identical_tables(twin):
     serial = pd.DataFrame(tidy_rows(run_jobs(jobs, workers=1)))
     parallel = pd.DataFrame(tidy_rows(run_jobs(jobs, workers=2)))
     pd.testing.assert_frame_equal(serial, parallel)
+
+
+@pytest.fixture(scope="module")
+def small_twin(tmp_path_factory) -> str:
+    """The small test company under another name."""
+    path = tmp_path_factory.mktemp("small-twin") / "small-twin.yaml"
+    path.write_text(f"extends: {SMALL}\nname: small-twin\n", encoding="utf-8")
+    return str(path)
+
+
+def _compare_small(out: Path, twin: str, *extra: str) -> Path:
+    run_subprocess("compare", SMALL, twin, "-r", "2", "--days", "2", "--out", str(out),
+                   "--no-progress", *extra, timeout=400)
+    (folder,) = out.glob("compare-*/seed-1")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def serial_compare(tmp_path_factory, small_twin) -> Path:
+    return _compare_small(tmp_path_factory.mktemp("serial"), small_twin, "--executor", "serial")
+
+
+@pytest.mark.parametrize("executor", ["process", "dask"])
+def test_compare_executors_give_identical_results(serial_compare, small_twin, tmp_path,
+                                                  executor):
+    folder = _compare_small(tmp_path, small_twin, "--executor", executor, "--workers", "2")
+    for name in ("summary.json", "replications.csv"):
+        assert (folder / name).read_bytes() == (serial_compare / name).read_bytes(), name
 
 
 def test_flatten_nested_kpis():
@@ -83,6 +112,8 @@ def test_compare_json_is_one_object_with_intervals_and_bottleneck(tmp_path, twin
     ["compare", "baseline", "missing.yaml"],
     ["compare", "baseline", "baseline", "-r", "1"],
     ["compare", "--ladder", "total-commerce", "--set", "channels.nope=1"],
+    ["compare", "baseline", "baseline", "--scheduler", "tcp://x:1"],
+    ["compare", "--ladder", "total-commerce", "--executor", "threads"],
 ])
 def test_compare_bad_input_is_one_line_exit_2(tmp_path, args):
     res = _omnisim(*args, "--out", str(tmp_path / "res"), cwd=tmp_path)

@@ -190,6 +190,16 @@ def test_queue_behind_closing_time(env: simpy.Environment, log: Log) -> None:
     ]
 
 
+def test_open_until_is_the_next_change_of_the_opening_state(env: simpy.Environment,
+                                                           office_station: Station) -> None:
+    st = office_station
+    assert st.open_until(0.0) == 8.0          # Monday night: closed until 08:00
+    assert st.open_until(9.5) == 17.0         # open until 17:00
+    assert st.open_until(17.0) == 24.0 + 8.0  # closed from 17:00 until Tuesday 08:00
+    assert st.open_until(4 * 24.0 + 18.0) == 168.0 + 8.0  # Friday evening: until Monday
+    assert Station(env, "web", "channel", 10_000).open_until(5.0) == float("inf")
+
+
 def test_offset_start_on_a_wednesday(env: simpy.Environment, log: Log) -> None:
     st = Station(env, "clerk", "team", 1, parse_hours("Mon-Fri 08:00-17:00"), offset=48.0)
     assert not st.is_open(0.0) and st.is_open(8.0)

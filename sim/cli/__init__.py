@@ -1,8 +1,11 @@
 """The ``omnisim`` command line: a thin click layer over :mod:`sim.runner`.
 
-Subcommands: ``run`` and ``scenarios`` here, ``compare`` in :mod:`sim.cli.compare`.
+Subcommands: ``run`` and ``scenarios`` here, the others in their own modules
+(:mod:`sim.cli.compare`, :mod:`sim.cli.sweep` ...), imported at the top and registered on the
+group at the bottom; what they share (errors, exit codes, console, progress bars, the
+executor options) is in :mod:`sim.cli.common`.
 
-This is the only module that prints. Bad input (a scenario file, an option, a results
+This is the only package that prints. Bad input (a scenario file, an option, a results
 folder) ends with one line ``omnisim: error: ...`` on stderr and exit code 2, never a
 traceback; Ctrl-C ends with exit code 130 and leaves no results folder behind.
 """
@@ -17,41 +20,15 @@ from typing import Any
 import click
 
 from sim import __version__
-
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
-
-
-class CliError(Exception):
-    """Bad input found by the CLI itself."""
-
-
-def _fmt(value: Any, fmt: str) -> str:
-    if value is None:
-        return "n/a"
-    try:
-        return fmt.format(value)
-    except (ValueError, TypeError):
-        return str(value)
-
-
-def _console(stderr: bool = False) -> Any:
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False)
-
-
-def _progress_bar(enabled: bool, label: str) -> Any:
-    """A rich progress bar over simulated days on stderr, or a no-op."""
-    from contextlib import nullcontext
-
-    if not enabled:
-        return nullcontext(None)
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    return Progress(TextColumn(f"[bold]{label}"), BarColumn(),
-                    TextColumn("day {task.completed:.0f}/{task.total:.0f}"),
-                    TimeRemainingColumn(), console=_console(stderr=True), transient=True)
+from sim.cli import compare, export, plot, selfcheck, sweep, workshop
+from sim.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    CliError,
+    console,
+    format_value,
+    progress_bar,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -104,7 +81,7 @@ def run(scenario: str, seed: int | None, days: float | None, overrides: tuple[st
     label = run_label(loaded, overrides, days)
     show = sys.stderr.isatty() if progress is None else progress
     total_days = loaded.scenario.horizon / 24.0
-    with _progress_bar(show, loaded.scenario.name) as bar:
+    with progress_bar(show, loaded.scenario.name) as bar:
         task = bar.add_task("run", total=total_days) if bar is not None else None
 
         def tick(now: float, end: float) -> None:
@@ -123,13 +100,13 @@ def _print_run(name: str, rep: Any, folder: Path) -> None:
 
     from sim.kpis.registry import View, shown_in
 
-    con = _console()
+    con = console()
     t = Table(title=f"{name}: KPIs after warm-up", title_justify="left")
     t.add_column("KPI")
     t.add_column("value", justify="right")
     t.add_column("key", style="dim")
     for k in shown_in(View.RUN):
-        t.add_row(k.heading, _fmt(rep.kpis.get(k.key), k.format_spec), k.key)
+        t.add_row(k.heading, format_value(rep.kpis.get(k.key), k.format_spec), k.key)
     con.print(t)
     util = sorted(rep.kpis["utilisation"].items(), key=lambda kv: -kv[1])[:6]
     con.print("Busiest resources: " + ", ".join(f"{n} {u:.0%}" for n, u in util))
@@ -158,7 +135,7 @@ def scenarios_list() -> None:
     t.add_column("description")
     for name, _, desc in list_shipped():
         t.add_row(name, desc)
-    _console().print(t)
+    console().print(t)
 
 
 @scenarios.command("show")
@@ -228,23 +205,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_INTERRUPTED)
 
 
-from sim.cli import compare as _compare  # noqa: E402  (registers the command on the group)
-
-cli.add_command(_compare.compare)
-from sim.cli import sweep as _sweep  # noqa: E402
-
-cli.add_command(_sweep.sweep)
-from sim.cli import plot as _plot  # noqa: E402
-
-cli.add_command(_plot.plot)
-cli.add_command(_plot.report)
-from sim.cli import selfcheck as _selfcheck  # noqa: E402
-
-cli.add_command(_selfcheck.selfcheck)
-from sim.cli import workshop as _workshop  # noqa: E402
-
-cli.add_command(_workshop.workshop)
-cli.add_command(_workshop.map_)
-from sim.cli import export as _export  # noqa: E402
-
-cli.add_command(_export.export)
+for command in (compare.compare, sweep.sweep, plot.plot, plot.report, selfcheck.selfcheck,
+                workshop.workshop, workshop.map_, export.export):
+    cli.add_command(command)

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from sim.cli import CliError, _console
+from sim.cli.common import CliError, check_executor, console, executor_options, run_jobs
 
 #: Replications when the user gives none: with common random numbers the paired differences
 #: of maturity steps are clear with 3 (docs/statistics.md), and the six-phase ladder of
@@ -68,15 +68,17 @@ def _label(refs: list[str], ladder: str | None, overrides: tuple[str, ...],
               help="Override a field in every scenario (repeatable).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("results"),
               show_default=True, help="Results root; the comparison goes to OUT/compare-*/.")
+@executor_options
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
-              help="Worker processes (default: all cores).")
+              help="Worker processes for process/LocalCluster (default: all cores).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object with every scenario's KPIs and nothing else.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when stderr is a terminal).")
 def compare(scenarios: tuple[str, ...], ladder: str | None, replications: int, seed: int,
             days: float | None, warmup: str | None, overrides: tuple[str, ...], out: Path,
-            workers: int | None, as_json: bool, progress: bool | None) -> None:
+            executor: str, scheduler: str | None, workers: int | None, as_json: bool,
+            progress: bool | None) -> None:
     """Compare SCENARIOs (or a --ladder) over replications with common random numbers.
 
     For every KPI: the mean with its 95% confidence interval, and the paired difference to
@@ -88,19 +90,16 @@ def compare(scenarios: tuple[str, ...], ladder: str | None, replications: int, s
       omnisim compare --ladder total-commerce
       omnisim compare baseline total-commerce/phase-4-integrated -r 8 --days 60
       omnisim compare --ladder omnichannel --set channels.call_centre.staff=8 --json
+      omnisim compare --ladder total-commerce --executor dask --scheduler tcp://10.0.0.5:8786
     """
-    from sim.workers import default_workers, start_early
-
     if ladder and scenarios:
         raise CliError("give SCENARIO arguments or --ladder, not both")
     refs = ladder_refs(ladder) if ladder else list(scenarios)
     if len(refs) < 2:
         raise CliError("compare needs at least two scenarios (or --ladder); "
                        "for one scenario use 'omnisim run'")
-    n_workers = workers or default_workers()
-    if n_workers > 1:
-        start_early()  # the workers' imports overlap with reading the scenarios
-    from sim.replicate import bottlenecks, plan, run_jobs
+    check_executor(executor, scheduler, workers)  # local workers import while we read
+    from sim.replicate import bottlenecks, plan
     from sim.runner import prepare
 
     extra = tuple(overrides) + ((f"warmup={warmup}",) if warmup else ())
@@ -111,7 +110,8 @@ def compare(scenarios: tuple[str, ...], ladder: str | None, replications: int, s
         raise CliError(f"scenario names must differ: {', '.join(names)}")
     jobs = plan(refs, replications, seed, extra, days)
     show = sys.stderr.isatty() if progress is None else progress
-    outcomes = _run_with_progress(jobs, n_workers, show, run_jobs)
+    outcomes = run_jobs(jobs, executor, workers, scheduler, show=show, label="replications",
+                        counter="{task.completed}/{task.total}")
     result = _summarise(outcomes, names, bottlenecks(outcomes))
     folder = _write(out, _label(refs, ladder, overrides, days, replications), seed, refs,
                     extra, days, outcomes, result, replications, ladder)
@@ -119,18 +119,6 @@ def compare(scenarios: tuple[str, ...], ladder: str | None, replications: int, s
         click.echo(json.dumps(result["json"], allow_nan=False, sort_keys=False))
         return
     _print(result, names, replications, folder, outcomes)
-
-
-def _run_with_progress(jobs: list, workers: int, show: bool, run_jobs: Any) -> list:
-    if not show:
-        return run_jobs(jobs, workers)
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(TextColumn("[bold]replications"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total}"), TimeRemainingColumn(),
-                  console=_console(stderr=True), transient=True) as bar:
-        task = bar.add_task("jobs", total=len(jobs))
-        return run_jobs(jobs, workers, done=lambda _: bar.advance(task))
 
 
 def _summarise(outcomes: list, names: list[str], bns: dict) -> dict[str, Any]:
@@ -198,7 +186,7 @@ def _print(result: dict, names: list[str], replications: int, folder: Path,
     from sim.kpis.registry import View, shown_in
     from sim.kpis.spec import Unit
 
-    con = _console()
+    con = console()
     scen = result["json"]["scenarios"]
     t = Table(title=f"Means ±95% CI half-width over {replications} replications; "
                     f"Δ = paired difference to {names[0]} (* = interval excludes 0)",
@@ -216,9 +204,9 @@ def _print(result: dict, names: list[str], replications: int, folder: Path,
             nan = float("nan")
             m, lo, hi = (nan if k[x] is None else k[x] for x in ("mean", "ci_low", "ci_high"))
             cell = spec.format_interval(m, lo, hi)
-            d = _diff(*(nan if k[x] is None else k[x]
-                        for x in ("diff_mean", "diff_ci_low", "diff_ci_high")),
-                      spec.unit is Unit.SHARE)
+            dm, dlo, dhi = (nan if k[x] is None else k[x]
+                            for x in ("diff_mean", "diff_ci_low", "diff_ci_high"))
+            d = _diff(dm, dlo, dhi, spec.unit is Unit.SHARE)
             cells.append(cell + (f"\n{d}" if d and s is not scen[0] else ""))
         t.add_row(spec.heading, *cells)
     con.print(t)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
+
+from sim.cli.common import progress_bar
 
 
 @click.command()
@@ -53,7 +54,7 @@ def export(results: Path, fmt: str, out: Path | None, progress: bool | None) -> 
     from sim.export import export_run
 
     show = sys.stderr.isatty() if progress is None else progress
-    with _bar(show) as bar:
+    with progress_bar(show, "export", "{task.completed:,.0f}/{task.total:,.0f} rows") as bar:
         task = bar.add_task("export", total=1) if bar is not None else None
 
         def tick(done: int, total: int) -> None:
@@ -74,17 +75,3 @@ def export(results: Path, fmt: str, out: Path | None, progress: bool | None) -> 
     click.echo(f"{done.path}: {done.fmt.upper()}, {what}; {size:,.1f} MB in "
                f"{done.seconds:.1f} s")
 
-
-def _bar(enabled: bool) -> Any:
-    """A rich progress bar over event-log rows on stderr, or a no-op context."""
-    from contextlib import nullcontext
-
-    if not enabled:
-        return nullcontext(None)
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from sim.cli import _console
-
-    return Progress(TextColumn("[bold]export"), BarColumn(),
-                    TextColumn("{task.completed:,.0f}/{task.total:,.0f} rows"),
-                    TimeRemainingColumn(), console=_console(stderr=True), transient=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli import CliError, _console
+from sim.cli.common import CliError, console
 
 KINDS = ("kpi", "funnel", "ecdf", "heatmap", "cost", "tornado", "queue")
 
@@ -56,7 +56,7 @@ def plot(results: Path, kinds: tuple[str, ...], fmt: str, out: Path | None,
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise CliError(f"--out {folder}: cannot create folder ({err.strerror})") from None
-    con = _console()
+    con = console()
     written, skipped = [], []
     for kind in chosen:
         final = folder / f"{kind}.{fmt}"
@@ -105,4 +105,4 @@ def report(results: Path, out: Path | None) -> None:
     if not path.parent.is_dir():
         raise CliError(f"--out {path}: folder {path.parent} does not exist")
     path, kinds = write_report(res, path)
-    _console().print(f"wrote {path} (figures: {', '.join(kinds) or 'none'})")
+    console().print(f"wrote {path} (figures: {', '.join(kinds) or 'none'})")

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from sim.cli import _console
+from sim.cli.common import console, progress_bar
 
 CASE_KEYS = ("mmc", "erlang-a", "mm1", "jackson")
 EXIT_FAILED = 1
@@ -69,17 +69,10 @@ def selfcheck(cases: tuple[str, ...], replications: int | None, workers: int | N
     show = sys.stderr.isatty() if progress is None else progress
     total = sum(replications or c.replications for c in chosen)
     t0 = time.perf_counter()
-    if show:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-        with Progress(TextColumn("[bold]selfcheck"), BarColumn(),
-                      TextColumn("{task.completed}/{task.total} runs"), TimeRemainingColumn(),
-                      console=_console(stderr=True), transient=True) as bar:
-            task = bar.add_task("runs", total=total)
-            reps = run_suite(chosen, n_workers, replications,
-                             done=lambda: bar.advance(task))
-    else:
-        reps = run_suite(chosen, n_workers, replications)
+    with progress_bar(show, "selfcheck", "{task.completed}/{task.total} runs") as bar:
+        task = bar.add_task("runs", total=total) if bar is not None else None
+        reps = run_suite(chosen, n_workers, replications,
+                         done=None if bar is None else lambda: bar.advance(task))
     k = comparisons_in(chosen)
     rows = [row for c in chosen for row in evaluate(c, reps[c.key], k)]
     wall = time.perf_counter() - t0
@@ -103,7 +96,7 @@ def _print(chosen: list[Any], rows: list[Any], wall: float, workers: int) -> Non
     from rich import box
     from rich.table import Table
 
-    con = _console()
+    con = console()
     for case in chosen:
         mine = [r for r in rows if r.case == case.key]
         t = Table(title=f"[bold]{case.title}[/bold] ({case.scenario}, {mine[0].n} runs)",

@@ -9,7 +9,14 @@ from typing import Any
 
 import click
 
-from sim.cli import EXIT_INTERRUPTED, CliError, _console
+from sim.cli.common import (
+    EXIT_INTERRUPTED,
+    CliError,
+    check_executor,
+    console,
+    executor_options,
+    run_jobs,
+)
 
 
 @click.command()
@@ -31,11 +38,7 @@ from sim.cli import EXIT_INTERRUPTED, CliError, _console
               help="Simulated days (default: the scenario's horizon).")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override a field at every point (repeatable).")
-@click.option("--executor", type=click.Choice(["serial", "process", "dask"]), default="process",
-              show_default=True, help="serial: this process; process: a local pool; dask: a "
-                                      "Dask cluster (--scheduler) or a LocalCluster.")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Dask scheduler to join, e.g. tcp://10.0.0.5:8786 (--executor dask).")
+@executor_options
 @click.option("--workers", type=click.IntRange(1, 1024), default=None,
               help="Worker processes for process/LocalCluster (default: all cores).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("results"),
@@ -68,13 +71,7 @@ def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | No
     from sim.runner import prepare
     from sim.sweep import SweepError, check_points, open_folder, parse_vary, plan_sweep
 
-    if scheduler and executor != "dask":
-        raise CliError("--scheduler needs --executor dask")
-    if executor == "process" or (executor == "dask" and not scheduler):
-        from sim.workers import start_early
-
-        # the local workers' imports overlap with planning the sweep
-        start_early(also=["distributed"] if executor == "dask" else [])
+    check_executor(executor, scheduler, workers)  # local workers import while we plan
     try:
         parsed = [parse_vary(v) for v in varies]
 
@@ -118,29 +115,13 @@ def _default_kpis() -> list[str]:
 
 def _run(sw: Any, todo: list, total: int, executor: str, workers: int | None,
          scheduler: str | None, show: bool) -> None:
-    from sim.executors import ExecutorError, execute
     from sim.sweep import save_outcome
 
     if not todo:
         return
-    try:
-        if not show:
-            execute(todo, executor, workers, scheduler, done=lambda o: save_outcome(sw, o))
-            return
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-        with Progress(TextColumn("[bold]sweep"), BarColumn(),
-                      TextColumn("{task.completed}/{task.total} runs"), TimeRemainingColumn(),
-                      console=_console(stderr=True), transient=True) as bar:
-            task = bar.add_task("runs", total=total, completed=total - len(todo))
-
-            def done(o: Any) -> None:
-                save_outcome(sw, o)
-                bar.advance(task)
-
-            execute(todo, executor, workers, scheduler, done=done)
-    except ExecutorError as err:
-        raise CliError(str(err)) from None
+    run_jobs(todo, executor, workers, scheduler, show=show, label="sweep",
+             counter="{task.completed}/{task.total} runs", total=total,
+             done=lambda o: save_outcome(sw, o))
 
 
 def _print(folder: Path, sw: Any, kpis: list[str]) -> None:
@@ -154,7 +135,7 @@ def _print(folder: Path, sw: Any, kpis: list[str]) -> None:
     unknown = [k for k in kpis if k not in df.columns]
     if unknown:
         raise CliError(f"--kpi {unknown[0]}: not a KPI of this sweep (see docs/kpis.md)")
-    con = _console()
+    con = console()
     t = Table(title=f"{sw.scenario}: means ±95% CI over {sw.replications} replications",
               title_justify="left")
     for v in sw.varies:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli import CliError
+from sim.cli.common import CliError
 
 
 @click.command()

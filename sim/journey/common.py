@@ -107,7 +107,7 @@ def pick_channel(model: OmniModel, rt: SegmentRuntime) -> str | None:
         names = tuple(ch for ch in rt.channels if stations[ch].is_open(now))
         weights = [preference[ch] for ch in names]
         cum = cumulative(weights) if sum(weights) > 0 else None
-        until = min(stations[ch]._open_state[1] for ch in rt.channels)
+        until = min(stations[ch].open_until(now) for ch in rt.channels)
         rt.open_now = (now, until, names, cum)
     if cum is None:
         return None

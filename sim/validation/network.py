@@ -100,7 +100,7 @@ def network_of(sc: Scenario) -> Network:
                 raise NotAQueueingNetwork(f"{where}.service.{station}.patience: abandonment "
                                           "has a closed form only on a one-station route")
             theta[station] = _rate(step.patience, f"{where}.service.{station}.patience")
-        entry = dict(seg.channels).get(station, 0.0)
+        entry = seg.channels.get(station, 0.0)
         nodes.append(Node(station, station_capacity(sc, station), mu, per_hour * entry / weights))
     routing = {s: dict(step.next) for s, step in route.items()}
     return Network(name, tuple(nodes), routing, theta)

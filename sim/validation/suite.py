@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sim.scenario import ServiceSegment
 from sim.workers import run_all
 
 ALPHA = 0.05  #: family-wise error rate of the statistical comparisons
@@ -86,7 +87,7 @@ def replicate(scenario: str, seed: int, days: float | None = None) -> dict[str, 
     n = model.ledger.n
     out: dict[str, dict[str, float]] = {}
     for seg in sc.segments.values():
-        for station in seg.service or {}:
+        for station in seg.service if isinstance(seg, ServiceSegment) else {}:
             s = stats[station]
             visits = n[f"service.{station}.visits"]
             out[station] = {
