@@ -179,7 +179,7 @@ def test_killed_sweep_resumes_with_every_point_exactly_once(serial, tmp_path):
     saved = 0
     while time.monotonic() < deadline and proc.poll() is None:
         saved = len(list(tmp_path.glob("sweep-*/points/p*.json")))
-        if saved >= 10:
+        if saved >= 5:
             break
         time.sleep(0.01)
     assert proc.poll() is None, "the sweep finished before it could be killed"
@@ -189,7 +189,7 @@ def test_killed_sweep_resumes_with_every_point_exactly_once(serial, tmp_path):
     assert not (folder / "manifest.json").exists()
     assert not (folder / "results.parquet").exists()
     done = len(list(folder.glob("points/p*.json")))
-    assert 10 <= done < total
+    assert 5 <= done < total
     with pytest.raises(Exception, match="in progress"):
         from analysis import load
         load(folder)
@@ -236,6 +236,7 @@ def test_a_bad_sweep_through_the_real_entry_point(tmp_path):
     assert not list(tmp_path.glob("sweep-*"))
 
 
+@pytest.mark.system  # a real cluster whose worker process is killed and replaced
 def test_dask_worker_killed_mid_sweep_is_replaced_and_numbers_are_identical():
     """A real LocalCluster; after a few jobs one worker process is SIGKILLed. Its nanny
     starts a new worker, the lost jobs are rerun, and every outcome equals the serial one."""
