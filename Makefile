@@ -34,14 +34,14 @@ browser:
 	$$SUDO apt-get update -qq && \
 	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
 
-## test: the whole suite, slow statistical validations included (what CI runs)
+## test: the whole suite, slow statistical validations and system tests included (what CI runs)
 test: $(STAMP) browser
 	$(BIN)/python -m ruff check sim analysis tests benchmarks
 	$(BIN)/python -m pytest -n 2 -q
 
-## fast: the suite without the slow validations
+## fast: the suite without the slow validations and the system tests (about a minute)
 fast: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q -m "not slow"
+	$(BIN)/python -m pytest -n 2 -q -m "not slow and not system"
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check sim analysis tests benchmarks

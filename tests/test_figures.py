@@ -106,6 +106,7 @@ def test_report_is_one_offline_html_file(folders, tmp_path):
     assert (sweep / "report.html").is_file()
 
 
+@pytest.mark.system  # the script as a real process, which starts omnisim as another
 def test_the_analysts_example_runs(tmp_path):
     """analysis/examples is documentation that must keep working."""
     res = subprocess.run([sys.executable, str(ROOT / "analysis" / "examples" /
