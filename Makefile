@@ -39,7 +39,7 @@ test: $(STAMP) browser
 	$(BIN)/python -m ruff check sim analysis tests benchmarks
 	$(BIN)/python -m pytest -n 2 -q
 
-## fast: the suite without the slow validations and the system tests (about a minute)
+## fast: the suite without the slow validations and the system tests (under 90 s on 2 cores)
 fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q -m "not slow and not system"
 
