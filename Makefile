@@ -34,16 +34,16 @@ browser:
 	$$SUDO apt-get update -qq && \
 	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
 
-## test: lint (ruff, mypy) and the whole suite, slow statistical validations included (what CI
-## runs)
+## test: lint (ruff, mypy) and the whole suite, slow statistical validations and system tests
+## included (what CI runs)
 test: $(STAMP) browser
 	$(BIN)/python -m ruff check sim analysis tests benchmarks
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -n 2 -q
 
-## fast: the suite without the slow validations
+## fast: the suite without the slow validations and the system tests (under 90 s on 2 cores)
 fast: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q -m "not slow"
+	$(BIN)/python -m pytest -n 2 -q -m "not slow and not system"
 
 ## lint: ruff on everything, mypy (the pinned version, settings in pyproject.toml) on sim/ and
 ## analysis/

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
@@ -39,3 +40,18 @@ def run_subprocess(*args: str, check: bool = True, **kw: Any) -> subprocess.Comp
     if check:
         assert res.returncode == 0, res.stderr
     return res
+
+
+def omnisim_ok(argv: list[str]) -> str:
+    """``omnisim ARGV`` in this process; asserts exit code 0 and returns stdout."""
+    code, out, err = run_in_process(argv)
+    assert code == 0, f"omnisim {' '.join(argv)}: exit {code}\n{err}"
+    return out
+
+
+def copy_of(folder: Path, tmp_path: Path) -> Path:
+    """A copy of a shared results folder under ``tmp_path`` (same folder names, so what
+    reads ``folder.parents`` sees the same layout), for a test that changes it."""
+    target = tmp_path / folder.parent.name / folder.name
+    shutil.copytree(folder, target)
+    return target

@@ -1,11 +1,15 @@
-"""Tests of the ``omnisim`` command line, run as real subprocesses (like pyhf's
-tests/test_scripts.py): ``python -m sim.cli ...`` with its own working folder and ``--out``.
+"""Tests of the ``omnisim`` command line: most commands run in this process through
+``sim.cli.main`` (which exits exactly as the command does: the same exit code, stdout and
+stderr, and an exception escaping it fails the test), and what only a real process shows runs
+as ``python -m sim.cli ...`` with its own working folder and ``--out``: a few bad inputs (no
+traceback, exit code 2 from the real entry point), ``--help``, the JSON on stdout, results
+that must not depend on PYTHONHASHSEED, and Ctrl-C.
 
-Starting Python and importing the simulator costs about two seconds per process, and the four
-20-day runs take several seconds each, so every command whose output is only inspected later is
-submitted at once to a small pool (the module fixture ``jobs``) and runs in the background while
-other tests wait for their own results (under pytest-xdist each worker starts only the commands
-its own tests need). Only the interrupt test drives its process by hand.
+Starting Python and importing the simulator costs about two seconds per process, so the
+subprocess commands whose output is only inspected later are submitted to a small pool (the
+module fixture ``jobs``) and run in the background while other tests wait for their own
+results (under pytest-xdist each worker starts only the commands its own tests need). Only
+the interrupt test drives its process by hand.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 
 import pytest
 import yaml
+from cli_helpers import run_in_process
 
 from sim.results import is_complete
 from sim.scenario import load_raw, validate
@@ -76,6 +81,19 @@ def omnisim(args: Sequence[Any], cwd: Path, env: dict[str, str] | None = None
     """Run ``omnisim ARGS`` in ``cwd`` and wait for it."""
     return subprocess.run(_argv(args), cwd=cwd, env=env or _env(), stdin=subprocess.DEVNULL,
                           capture_output=True, encoding="utf-8", timeout=TIMEOUT, check=False)
+
+
+def omnisim_here(args: Sequence[Any], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``omnisim ARGS`` in this process with ``cwd`` as the working folder (restored after),
+    as a CompletedProcess like :func:`omnisim`'s."""
+    argv = [str(a) for a in args]
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        code, out, err = run_in_process(argv)
+    finally:
+        os.chdir(old)
+    return subprocess.CompletedProcess(argv, code, out, err)
 
 
 class Pool:
@@ -194,40 +212,69 @@ HELP: dict[str, tuple[list[str], tuple[str, ...]]] = {
     "scenarios-schema": (["scenarios", "schema"], ("--help",)),
 }
 
-SIM_RUNS = {  # key: (seed, PYTHONHASHSEED)
-    "seed5": ("5", None),
-    "seed5-again": ("5", None),
-    "seed5-hashseed": ("5", "12345"),
-    "seed6": ("6", None),
+#: bad inputs also run as real processes: a scenario error, a click usage error, a results
+#: folder error (each reaches ``main`` another way); the others run in this process only
+REAL_BAD = ("malformed-yaml", "unknown-option", "out-is-a-file")
+
+SIM_RUNS = {  # key: (seed, PYTHONHASHSEED, as a real process?); in this process otherwise
+    "seed5": ("5", None, True),
+    "seed5-again": ("5", None, False),
+    "seed5-hashseed": ("5", "12345", True),
+    "seed6": ("6", None, False),
 }
 
 
 class Jobs:
-    """Background commands by key, with the folders they run in; started on demand."""
+    """Commands by key, with the folders they run in; started on demand. Real processes run
+    in the background pool; the others run in this process when their result is asked for."""
 
     def __init__(self, pool: Pool) -> None:
         self.pool = pool
         self.specs: dict[str, tuple[list[Any], Path, dict[str, str] | None]] = {}
+        self.here: set[str] = set()
         self.futures: dict[str, Future[subprocess.CompletedProcess[str]]] = {}
+        self.done: dict[str, subprocess.CompletedProcess[str]] = {}
         self.cwd: dict[str, Path] = {}
 
-    def add(self, key: str, args: list[Any], cwd: Path, env: dict[str, str] | None = None
-            ) -> None:
+    def add(self, key: str, args: list[Any], cwd: Path, env: dict[str, str] | None = None,
+            *, here: bool = False) -> None:
         self.specs[key] = (args, cwd, env)
         self.cwd[key] = cwd
+        if here:
+            self.here.add(key)
 
     def start(self, *keys: str) -> None:
-        """Submit the given commands (default: all) unless they are running already."""
+        """Submit the given real processes (default: all) unless they are running already."""
         for key in keys or tuple(self.specs):
-            if key not in self.futures:
+            if key not in self.futures and key not in self.here:
                 self.futures[key] = self.pool.submit(*self.specs[key])
 
     def result(self, key: str) -> subprocess.CompletedProcess[str]:
+        if key in self.here:
+            if key not in self.done:
+                args, cwd, _ = self.specs[key]
+                self.done[key] = omnisim_here(args, cwd)
+            return self.done[key]
         self.start(key)
         return _result(self.futures[key])
 
     def out(self, key: str) -> Path:
         return self.cwd[key] / "res"
+
+
+def _bad_input(case: str, cwd: Path) -> list[str]:
+    """Write the files of a BAD_INPUT case into ``cwd``; its command line."""
+    _, content, args, _ = next(c for c in BAD_INPUT if c[0] == case)
+    file = cwd / "scenario.yaml"
+    if isinstance(content, tuple):
+        _write_variant(file, load_raw(BASELINE), *content)
+    elif isinstance(content, str):
+        file.write_text(content, encoding="utf-8")
+    (cwd / "taken").write_text("not a folder\n", encoding="utf-8")
+    argv = [a.format(file=file, taken=cwd / "taken") for a in args]
+    if "--out" not in argv:
+        argv += ["--out", str(cwd / "res")]
+    return argv
 
 
 @pytest.fixture(scope="module")
@@ -237,25 +284,15 @@ def jobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jobs]:
     try:
         # the long runs first, so they have the most time to finish; then the quick ones in
         # the order the tests below ask for them
-        for key, (seed, hashseed) in SIM_RUNS.items():
+        for key, (seed, hashseed, real) in SIM_RUNS.items():
             cwd = tmp_path_factory.mktemp(key)
             found.add(f"sim:{key}", ["run", "baseline", "--days", "20", "--seed", seed,
-                                     "--out", cwd / "res", "--json"], cwd, _env(hashseed))
-        for key, (cmd, _) in HELP.items():
-            found.add(f"help:{key}", [*cmd, "--help"], tmp_path_factory.mktemp(f"help-{key}"))
-        base = load_raw(BASELINE)
-        for case, content, args, _ in BAD_INPUT:
+                                     "--out", cwd / "res", "--json"], cwd, _env(hashseed),
+                      here=not real)
+        found.add("help:group", ["--help"], tmp_path_factory.mktemp("help-group"))
+        for case in REAL_BAD:
             cwd = tmp_path_factory.mktemp(f"bad-{case}")
-            file = cwd / "scenario.yaml"
-            if isinstance(content, tuple):
-                _write_variant(file, base, *content)
-            elif isinstance(content, str):
-                file.write_text(content, encoding="utf-8")
-            (cwd / "taken").write_text("not a folder\n", encoding="utf-8")
-            argv = [a.format(file=file, taken=cwd / "taken") for a in args]
-            if "--out" not in argv:
-                argv += ["--out", str(cwd / "res")]
-            found.add(f"bad:{case}", argv, cwd)
+            found.add(f"bad:{case}", _bad_input(case, cwd), cwd)
         if "PYTEST_XDIST_WORKER" not in os.environ:
             # one process: start everything now so it overlaps; under xdist each worker
             # starts only what its own tests need (the workers give the parallelism)
@@ -280,9 +317,7 @@ def _is_number(x: Any) -> bool:
 
 
 # --------------------------------------------------------------------------- help
-@pytest.mark.parametrize("key", list(HELP))
-def test_help(jobs: Jobs, key: str) -> None:
-    res = jobs.result(f"help:{key}")
+def _check_help(res: subprocess.CompletedProcess[str], key: str) -> None:
     _no_traceback(res)
     assert res.returncode == 0, res.stderr
     assert res.stdout.startswith("Usage: omnisim")
@@ -290,31 +325,49 @@ def test_help(jobs: Jobs, key: str) -> None:
     assert not missing, f"{missing} not in help:\n{res.stdout}"
 
 
+@pytest.mark.parametrize("key", list(HELP))
+def test_help(tmp_path: Path, key: str) -> None:
+    _check_help(omnisim_here([*HELP[key][0], "--help"], tmp_path), key)
+
+
+def test_help_of_the_real_entry_point(jobs: Jobs) -> None:
+    _check_help(jobs.result("help:group"), "group")
+
+
 # --------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize(("case", "needle"), [(c[0], c[3]) for c in BAD_INPUT],
-                         ids=[c[0] for c in BAD_INPUT])
-def test_bad_input_gives_one_error_line_and_no_results(jobs: Jobs, case: str,
-                                                       needle: str) -> None:
-    key = f"bad:{case}"
-    line = _one_error_line(jobs.result(key))
+def _check_bad_input(res: subprocess.CompletedProcess[str], cwd: Path, needle: str) -> None:
+    line = _one_error_line(res)
     assert needle in line, line
-    cwd = jobs.cwd[key]
     out = cwd / "res"
     assert not out.exists() or not any(out.iterdir()), sorted(out.rglob("*"))
     assert (cwd / "taken").read_text(encoding="utf-8") == "not a folder\n"
     assert not (cwd / "results").exists()  # the default --out is not used either
 
 
+@pytest.mark.parametrize(("case", "needle"), [(c[0], c[3]) for c in BAD_INPUT],
+                         ids=[c[0] for c in BAD_INPUT])
+def test_bad_input_gives_one_error_line_and_no_results(tmp_path: Path, case: str,
+                                                       needle: str) -> None:
+    _check_bad_input(omnisim_here(_bad_input(case, tmp_path), tmp_path), tmp_path, needle)
+
+
+@pytest.mark.parametrize("case", REAL_BAD)
+def test_bad_input_through_the_real_entry_point(jobs: Jobs, case: str) -> None:
+    key = f"bad:{case}"
+    needle = next(c[3] for c in BAD_INPUT if c[0] == case)
+    _check_bad_input(jobs.result(key), jobs.cwd[key], needle)
+
+
 # --------------------------------------------------------------------------- scenarios
 def test_scenarios_list(tmp_path: Path) -> None:
-    res = omnisim(["scenarios", "list"], tmp_path)
+    res = omnisim_here(["scenarios", "list"], tmp_path)
     _no_traceback(res)
     assert res.returncode == 0, res.stderr
     assert "baseline" in res.stdout
 
 
 def test_scenarios_show_prints_the_resolved_yaml(tmp_path: Path) -> None:
-    res = omnisim(["scenarios", "show", "baseline"], tmp_path)
+    res = omnisim_here(["scenarios", "show", "baseline"], tmp_path)
     _no_traceback(res)
     assert res.returncode == 0, res.stderr
     data = yaml.safe_load(res.stdout)
@@ -323,7 +376,7 @@ def test_scenarios_show_prints_the_resolved_yaml(tmp_path: Path) -> None:
 
 
 def test_scenarios_validate_good_file(tmp_path: Path) -> None:
-    res = omnisim(["scenarios", "validate", BASELINE], tmp_path)
+    res = omnisim_here(["scenarios", "validate", BASELINE], tmp_path)
     _no_traceback(res)
     assert res.returncode == 0, res.stderr
     assert res.stderr == ""
@@ -331,6 +384,7 @@ def test_scenarios_validate_good_file(tmp_path: Path) -> None:
 
 
 def test_scenarios_validate_good_and_bad_file(tmp_path: Path) -> None:
+    """A real process: exit code 2 from the entry point, ok lines on stdout."""
     bad = _write_variant(tmp_path / "bad.yaml", load_raw(BASELINE), "catalog.skuz", 3)
     res = omnisim(["scenarios", "validate", BASELINE, bad], tmp_path)
     _no_traceback(res)
@@ -343,7 +397,7 @@ def test_scenarios_validate_good_and_bad_file(tmp_path: Path) -> None:
 
 
 def test_scenarios_schema_prints_the_json_schema(tmp_path: Path) -> None:
-    res = omnisim(["scenarios", "schema"], tmp_path)
+    res = omnisim_here(["scenarios", "schema"], tmp_path)
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout) == json.loads(json.dumps(json_schema()))
 
@@ -424,6 +478,8 @@ def test_run_writes_a_complete_results_folder(jobs: Jobs) -> None:
 
 
 def test_same_seed_gives_byte_identical_kpis(jobs: Jobs) -> None:
+    """Seed 5 in two real processes (a random and a fixed PYTHONHASHSEED) and in this one
+    (a third): the same kpis.json; seed 6 another."""
     jobs.start(*(f"sim:{key}" for key in SIM_RUNS))
     kpis = {}
     for key in SIM_RUNS:

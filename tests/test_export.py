@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from cli_helpers import run_in_process
 
 from sim.export import export_run
 from sim.export.source import RunSource
@@ -223,6 +224,12 @@ def test_cases_are_handed_over_whole_at_their_last_row(run: Path) -> None:
 
 
 def _omnisim(*args: str) -> subprocess.CompletedProcess[str]:
+    """``omnisim export ...`` in this process (as the command: exit code, stdout, stderr)."""
+    code, out, err = run_in_process(list(args))
+    return subprocess.CompletedProcess(list(args), code, out, err)
+
+
+def _real_omnisim(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True,
                           text=True, timeout=120, env={**os.environ, "COLUMNS": "100"})
 
@@ -235,6 +242,10 @@ def test_cli_exports_gzipped_xes(run: Path, tmp_path: Path) -> None:
     assert done.stdout.startswith(f"{packed}: XES, ") and "traces" in done.stdout
     assert gzip.decompress(packed.read_bytes()) == plain.read_bytes()
     assert not list(tmp_path.glob(".*")), "no partial file left behind"
+
+
+#: damaged folders also exported by a real process (exit code 2, no traceback on stderr)
+REAL = ("missing", "changed_eventlog")
 
 
 @pytest.mark.parametrize("damage", ["missing", "root", "incomplete", "no_manifest",
@@ -259,12 +270,14 @@ def test_bad_results_folder_one_line_exit_2(run: Path, tmp_path: Path, damage: s
         else:
             data = (target / "eventlog.parquet").read_bytes()
             (target / "eventlog.parquet").write_bytes(data[: len(data) // 2])
-    done = _omnisim("export", str(target), "--out", str(out))
-    assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("omnisim: error: "), done.stderr
-    assert "Traceback" not in done.stderr and not out.exists()
-    assert not list(tmp_path.glob(".*")), "no partial file left behind"
+    runs = [_omnisim] + ([_real_omnisim] if damage in REAL else [])
+    for omnisim in runs:
+        done = omnisim("export", str(target), "--out", str(out))
+        assert done.returncode == 2
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("omnisim: error: "), done.stderr
+        assert "Traceback" not in done.stderr and not out.exists()
+        assert not list(tmp_path.glob(".*")), "no partial file left behind"
 
 
 def _copy(run: Path, tmp_path: Path) -> Path:

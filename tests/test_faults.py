@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cli_helpers import run_in_process
 
 from sim.results import cleanup_stale, is_complete
@@ -62,6 +63,7 @@ def _partial_has(out: Path, name: str | None) -> bool:
     return bool(parts) if name is None else any((p / name).exists() for p in parts)
 
 
+@pytest.mark.system  # eight real processes started together and killed at their moments
 def test_sigkill_at_any_moment_never_leaves_a_folder_claiming_completeness(
         tmp_path: Path) -> None:
     """Runs killed with SIGKILL: during start-up, as the work folder appears, mid-run (event

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_helpers import ROOT, SMALL, run_subprocess
+from cli_helpers import ROOT, SMALL, copy_of, omnisim_ok, run_in_process, run_subprocess
 
 from analysis import ResultsError, load, load_runs
 from analysis.figures import FITS, KINDS, NotApplicable, cycle_times, draw
@@ -18,22 +18,9 @@ omnisim = run_subprocess
 
 
 @pytest.fixture(scope="module")
-def folders(tmp_path_factory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("figs")
-    omnisim("run", SMALL, "--days", "4", "--out", str(out))
-    variant = out / "small-integrated.yaml"
-    variant.write_text(f"extends: {SMALL}\nname: small-integrated\n"
-                       "links: {order_desk: {error_per_field: 0.0}}\n"
-                       "channels: {call_centre: {staff: 6}}\n", encoding="utf-8")
-    omnisim("compare", SMALL, str(variant), "-r", "2", "--days", "2",
-            "--out", str(out / "cmp"), "--workers", "1")
-    omnisim("sweep", SMALL, "--vary", "channels.call_centre.staff=1,3",
-            "--vary", "links.stock_sync.interval=1 h,24 h", "-r", "2", "--days", "2",
-            "--out", str(out), "--executor", "serial", "--no-progress")
-    (run,) = out.glob("small+*/seed-1")
-    (cmp,) = (out / "cmp").glob("compare-*/seed-1")
-    (sweep,) = out.glob("sweep-*")
-    return {"run": run, "compare": cmp, "sweep": sweep}
+def folders(small_run: Path, small_compare: Path, small_sweep: Path) -> dict[str, Path]:
+    """The session's shared folders (tests/conftest.py): read them, copy them to change them."""
+    return {"run": small_run, "compare": small_compare, "sweep": small_sweep}
 
 
 def test_load_reads_every_kind(folders):
@@ -89,21 +76,23 @@ def test_cycle_times_match_the_runs_own_counts(folders):
     assert (ct["days"] >= 0).all()
 
 
-def test_plot_cli_writes_fitting_kinds_and_refuses_others(folders):
-    res = omnisim("plot", str(folders["run"]))
+def test_plot_cli_writes_fitting_kinds_and_refuses_others(folders, tmp_path):
+    run = copy_of(folders["run"], tmp_path)  # plot writes run/figures/
+    out = omnisim_ok(["plot", str(run)])
     for kind in FITS["run"]:
-        assert (folders["run"] / "figures" / f"{kind}.png").is_file(), res.stdout
-    assert not list((folders["run"] / "figures").glob(".*partial*"))
-    bad = omnisim("plot", str(folders["run"]), "--kind", "tornado", check=False)
-    assert bad.returncode == 2 and "needs a sweep folder" in bad.stderr
-    assert len(bad.stderr.strip().splitlines()) == 1
-    missing = omnisim("plot", str(folders["run"] / "nope"), check=False)
+        assert (run / "figures" / f"{kind}.png").is_file(), out
+    assert not list((run / "figures").glob(".*partial*"))
+    code, _, err = run_in_process(["plot", str(run), "--kind", "tornado"])
+    assert code == 2 and "needs a sweep folder" in err
+    assert len(err.strip().splitlines()) == 1
+    # the real entry point: exit code 2 and no traceback
+    missing = omnisim("plot", str(run / "nope"), check=False)
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
 
 
 def test_report_is_one_offline_html_file(folders, tmp_path):
     out = tmp_path / "report.html"
-    omnisim("report", str(folders["compare"]), "--out", str(out))
+    omnisim_ok(["report", str(folders["compare"]), "--out", str(out)])
     text = out.read_text(encoding="utf-8")
     assert text.startswith("<!doctype html>")
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", text), "fetches from the net"
@@ -112,10 +101,12 @@ def test_report_is_one_offline_html_file(folders, tmp_path):
     assert re.search(r"(rises by|falls by|no clear difference)", text)
     assert "Cart abandonment" in text  # the registry's label (the key is its tooltip)
     assert "cart_abandonment_rate" in text
-    omnisim("report", str(folders["sweep"]))
-    assert (folders["sweep"] / "report.html").is_file()
+    sweep = copy_of(folders["sweep"], tmp_path)  # without --out: sweep/report.html
+    omnisim_ok(["report", str(sweep)])
+    assert (sweep / "report.html").is_file()
 
 
+@pytest.mark.system  # the script as a real process, which starts omnisim as another
 def test_the_analysts_example_runs(tmp_path):
     """analysis/examples is documentation that must keep working."""
     res = subprocess.run([sys.executable, str(ROOT / "analysis" / "examples" /

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_in_process
 
 from sim.processmap import (
     LINK_ENDS,
@@ -108,13 +109,15 @@ def _omnisim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           capture_output=True, timeout=120)
 
 
-def test_cli_writes_the_map_and_rejects_bad_input_in_one_line(tmp_path):
-    ok = _omnisim("map", "total-commerce/phase-4-integrated", "--format", "png",
-                  cwd=tmp_path)
-    assert ok.returncode == 0, ok.stderr
+def test_cli_writes_the_map_and_rejects_bad_input_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the default --out is relative: results/maps/
+    code, stdout, stderr = run_in_process(["map", "total-commerce/phase-4-integrated",
+                                           "--format", "png"])
+    assert code == 0, stderr
     out = tmp_path / "results" / "maps" / "phase-4-integrated.png"
-    assert ok.stdout.strip() == str(out.relative_to(tmp_path))
+    assert stdout.strip() == str(out.relative_to(tmp_path))
     assert out.read_bytes()[:4] == b"\x89PNG"
+    # the real entry point: exit code 2, one line, no traceback
     bad = _omnisim("map", "baseline", "--format", "svg", "--out", "x.png", cwd=tmp_path)
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and bad.stderr.startswith("omnisim: error: --out x.png")

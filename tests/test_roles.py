@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scipy.stats import binomtest
 
 from sim.model import OmniModel
 from sim.processmap import process_map
@@ -113,6 +112,8 @@ def test_contacts_split_between_contact_centres_by_the_segments_weights(two_of_e
     """Consumers list both contact centres with weight 0.04: their service contacts (order
     status, returns, questions) go to each with probability 1/2 (binomial test, 0.1%).
     Business buyers list only the classic one, and all theirs go there."""
+    from scipy.stats import binomtest  # here, not at collection: scipy.stats takes ~0.5 s
+
     _, _, rec = two_of_each
     contacts = Counter(r for a, r, seg in rec.rows if a.startswith("contact:")
                        and seg == "consumer" and r != "chatbot")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from cli_helpers import ROOT, SMALL, run_subprocess
+from cli_helpers import ROOT, SMALL, run_in_process, run_subprocess
 
 from sim.sweep import SweepError, design_points, numeric, parse_vary
 
@@ -81,10 +82,13 @@ def test_latin_hypercube_puts_one_point_in_every_stratum():
 
 # ---------------------------------------------------------------------------- end to end
 omnisim = run_subprocess
+#: replications of the sweeps run again by other executors, killed or resumed: the first
+#: R_OTHER of the serial sweep's (replication r has seed 1 + r at every point, whatever -r is)
+R_OTHER = 2
 
 
-def sweep_args(out: Path, *extra: str) -> list[str]:
-    return ["sweep", SMALL, *VARY, "-r", "5", "--days", "2", "--out", str(out),
+def sweep_args(out: Path, *extra: str, reps: int = 5) -> list[str]:
+    return ["sweep", SMALL, *VARY, "-r", str(reps), "--days", "2", "--out", str(out),
             "--no-progress", *extra]
 
 
@@ -93,10 +97,22 @@ def table(out: Path) -> pd.DataFrame:
     return pd.read_parquet(folder / "results.parquet")
 
 
+def first_replications(df: pd.DataFrame, n: int) -> pd.DataFrame:
+    return df[df["replication"] < n].reset_index(drop=True)
+
+
+def sweep_ok(argv: list[str]) -> str:
+    """``omnisim sweep ...`` in this process; asserts exit code 0 and returns stderr."""
+    code, _, err = run_in_process(argv)
+    assert code == 0, err
+    return err
+
+
 @pytest.fixture(scope="module")
 def serial(tmp_path_factory) -> Path:
+    """The sweep's root folder (read it; copy its ``sweep-*`` folder to change it)."""
     out = tmp_path_factory.mktemp("serial")
-    omnisim(*sweep_args(out, "--executor", "serial"))
+    sweep_ok(sweep_args(out, "--executor", "serial"))
     return out
 
 
@@ -130,32 +146,42 @@ def test_common_random_numbers_make_staff_the_only_difference(serial):
 
 @pytest.mark.parametrize("executor", ["process", "dask"])
 def test_executors_give_identical_tables(serial, tmp_path, executor):
-    omnisim(*sweep_args(tmp_path, "--executor", executor, "--workers", "2"), timeout=400)
-    pd.testing.assert_frame_equal(table(tmp_path), table(serial))
+    """The command in this process; its workers are processes all the same (a fork server's
+    pool, a Dask LocalCluster), so the table crosses process boundaries."""
+    sweep_ok(sweep_args(tmp_path, "--executor", executor, "--workers", "2", reps=R_OTHER))
+    assert len(table(tmp_path)) == 15 * R_OTHER
+    pd.testing.assert_frame_equal(table(tmp_path), first_replications(table(serial), R_OTHER))
 
 
-def test_rerun_resumes_without_running_anything(serial):
-    before = table(serial)
-    res = omnisim(*sweep_args(serial, "--executor", "serial"))
-    assert "75 of 75 runs already done" in res.stderr
+def _copy_sweep(serial: Path, tmp_path: Path) -> Path:
     (folder,) = serial.glob("sweep-*")
+    shutil.copytree(folder, tmp_path / folder.name)
+    return tmp_path / folder.name
+
+
+def test_rerun_resumes_without_running_anything(serial, tmp_path):
+    folder = _copy_sweep(serial, tmp_path)  # a re-run rewrites the manifest
+    before = table(serial)
+    err = sweep_ok(sweep_args(tmp_path, "--executor", "serial"))
+    assert "75 of 75 runs already done" in err
     assert json.loads((folder / "manifest.json").read_text())["runs_this_call"] == 0
-    pd.testing.assert_frame_equal(table(serial), before)
+    pd.testing.assert_frame_equal(table(tmp_path), before)
 
 
 def test_killed_sweep_resumes_with_every_point_exactly_once(serial, tmp_path):
     """SIGKILL a real sweep once some points are saved; the folder then does not look
     complete, and the same command finishes it: every point once, numbers as uninterrupted."""
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli",
-                             *sweep_args(tmp_path, "--executor", "serial")],
+    total = 15 * R_OTHER
+    args = sweep_args(tmp_path, "--executor", "serial", reps=R_OTHER)
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", *args],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     saved = 0
     while time.monotonic() < deadline and proc.poll() is None:
         saved = len(list(tmp_path.glob("sweep-*/points/p*.json")))
-        if saved >= 10:
+        if saved >= 5:
             break
-        time.sleep(0.05)
+        time.sleep(0.01)
     assert proc.poll() is None, "the sweep finished before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -163,38 +189,46 @@ def test_killed_sweep_resumes_with_every_point_exactly_once(serial, tmp_path):
     assert not (folder / "manifest.json").exists()
     assert not (folder / "results.parquet").exists()
     done = len(list(folder.glob("points/p*.json")))
-    assert 10 <= done < 75
+    assert 5 <= done < total
     with pytest.raises(Exception, match="in progress"):
         from analysis import load
         load(folder)
-    res = omnisim(*sweep_args(tmp_path, "--executor", "serial"))
-    assert f"{done} of 75 runs already done" in res.stderr
-    pd.testing.assert_frame_equal(table(tmp_path), table(serial))
+    err = sweep_ok(args)  # the same command, resumed (in this process)
+    assert f"{done} of {total} runs already done" in err
+    pd.testing.assert_frame_equal(table(tmp_path), first_replications(table(serial), R_OTHER))
 
 
 def test_more_replications_reuse_the_saved_ones(serial, tmp_path):
-    import shutil
-
-    (folder,) = serial.glob("sweep-*")
-    shutil.copytree(folder, tmp_path / folder.name)
-    res = omnisim("sweep", SMALL, *VARY, "-r", "6", "--days", "2", "--out", str(tmp_path),
-                  "--no-progress", "--executor", "serial")
-    assert "75 of 90 runs already done" in res.stderr
+    _copy_sweep(serial, tmp_path)
+    err = sweep_ok(sweep_args(tmp_path, "--executor", "serial", reps=6))
+    assert "75 of 90 runs already done" in err
     df = table(tmp_path)
     assert len(df) == 90
-    pd.testing.assert_frame_equal(df[df["replication"] < 5].reset_index(drop=True),
-                                  table(serial))
+    pd.testing.assert_frame_equal(first_replications(df, 5), table(serial))
 
 
-@pytest.mark.parametrize("args, words", [
+BAD_SWEEPS = [
     (["--vary", "channels.call_centre.stafff=1,2"], "stafff"),
     (["--vary", "channels.call_centre.staff=-1,2"], "staff"),
     (["--vary", "channels.call_centre.staff=1:3"], "needs a list or a range with a step"),
     (["--vary", "channels.call_centre.staff=1:3", "--design", "lhs"], "--samples"),
     (["--vary", "channels.call_centre.staff=1,2", "--scheduler", "tcp://x:1"],
      "--executor dask"),
-])
+]
+
+
+@pytest.mark.parametrize("args, words", BAD_SWEEPS)
 def test_bad_sweeps_get_one_line_and_exit_2(tmp_path, args, words):
+    code, out, err = run_in_process(["sweep", SMALL, *args, "--out", str(tmp_path)])
+    assert code == 2, err
+    assert words in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err and out == ""
+    assert not list(tmp_path.glob("sweep-*"))
+
+
+def test_a_bad_sweep_through_the_real_entry_point(tmp_path):
+    """As above, as a real process: exit code 2, one line, no traceback, no folder."""
+    args, words = BAD_SWEEPS[0]
     res = omnisim("sweep", SMALL, *args, "--out", str(tmp_path), check=False)
     assert res.returncode == 2, res.stderr
     assert words in res.stderr and len(res.stderr.strip().splitlines()) == 1
@@ -202,6 +236,7 @@ def test_bad_sweeps_get_one_line_and_exit_2(tmp_path, args, words):
     assert not list(tmp_path.glob("sweep-*"))
 
 
+@pytest.mark.system  # a real cluster whose worker process is killed and replaced
 def test_dask_worker_killed_mid_sweep_is_replaced_and_numbers_are_identical():
     """A real LocalCluster; after a few jobs one worker process is SIGKILLed. Its nanny
     starts a new worker, the lost jobs are rerun, and every outcome equals the serial one."""

@@ -33,6 +33,9 @@ REPO = Path(__file__).resolve().parents[1]
 SOURCES = ("pyproject.toml", "setup.cfg", "README.md", "sim", "analysis")
 TIMEOUT = 300.0  # seconds per command; generous for a loaded CI machine
 
+#: building, installing and running a wheel in a fresh environment: whole-process, slow
+pytestmark = pytest.mark.system
+
 #: Run by the fresh interpreter: where everything it imports comes from.
 PROBE = """
 import importlib.metadata, json, sys

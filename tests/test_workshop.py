@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_in_process
 
 from sim.model import OmniModel
 from sim.scenario import SCENARIO_DIR, ScenarioError, load
@@ -218,8 +219,9 @@ def test_workshop_command_rejects_bad_input_in_one_line(tmp_path):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        taken = omnisim("--port", str(port))
-    missing = omnisim("no-such-phase")
+        taken = omnisim("--port", str(port))  # a real process: a real server socket
+    code, out, err = run_in_process(["workshop", "no-such-phase"])
+    missing = subprocess.CompletedProcess([], code, out, err)
     for r, words in ((taken, "Address already in use"), (missing, "no such file or shipped")):
         assert r.returncode == 2, r.stderr
         assert r.stderr.startswith("omnisim: error: ") and r.stderr.count("\n") == 1

@@ -5,11 +5,21 @@ rebuild that session's model only. The browser test is tests/test_workshop_e2e.p
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
-solara = pytest.importorskip("solara")
-v = pytest.importorskip("ipyvuetify")
+solara: Any = None
+v: Any = None  # ipyvuetify
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _widgets() -> None:
+    """Solara and ipyvuetify, or skip: imported when this module's tests run rather than at
+    collection, where every worker would pay for them (about 0.7 s)."""
+    global solara, v
+    solara = pytest.importorskip("solara")
+    v = pytest.importorskip("ipyvuetify")
 
 
 @pytest.fixture()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ciw
 import pytest
-from scipy.stats import ttest_ind
 
 from sim.runner import prepare
 from sim.validation.network import Network, Node, network_of
@@ -62,6 +61,8 @@ def _slower(net: Network, station: str, factor: float) -> Network:
 
 def _pvalues(a: list[dict[str, dict[str, float]]], b: list[dict[str, dict[str, float]]],
              stations: list[str]) -> dict[str, float]:
+    from scipy.stats import ttest_ind  # here, not at collection: scipy.stats takes ~0.5 s
+
     return {f"{s} {m}": float(ttest_ind([r[s][m] for r in a], [r[s][m] for r in b],
                                         equal_var=False).pvalue)
             for s in stations for m in MEASURES}
