@@ -13,37 +13,11 @@ the others read.
 from __future__ import annotations
 
 import hashlib
-import itertools
-import weakref
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import mesa
 import pytest
 from cli_helpers import SMALL, omnisim_ok
-
-
-class _IdsOfLiveModels(weakref.WeakKeyDictionary):
-    """Mesa's ``Agent._ids`` (each model's counter of agent ids, from 1), holding the models
-    weakly.
-
-    Mesa 3.3 keeps it as a class-level ``defaultdict`` keyed by the model, so every model a
-    process ever builds stays alive with all its agents, events and journey generators. In a
-    test process that builds hundreds of models they pile up (hundreds of MB), every full
-    garbage collection walks them again, and the worker's exit spends seconds finalizing
-    them. Here a model and its counter go when the model goes; the ids of a living model are
-    the same as with Mesa's dict (the numbers do not change)."""
-
-    def __getitem__(self, model: Any) -> itertools.count:
-        try:
-            return super().__getitem__(model)
-        except KeyError:
-            counter = self[model] = itertools.count(1)
-            return counter
-
-
-mesa.Agent._ids = _IdsOfLiveModels(mesa.Agent._ids)
 
 #: a variant of the small company that integrates what the compare and report tests show
 VARIANT = (f"extends: {SMALL}\nname: small-integrated\n"

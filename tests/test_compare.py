@@ -9,26 +9,24 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from cli_helpers import SMALL, run_subprocess
+from cli_helpers import SMALL, run_in_process, run_subprocess
 
 from analysis.stats import summarise
 from sim.replicate import flatten, plan, run_jobs, tidy_rows
 
-BASELINE = Path(__file__).resolve().parent.parent / "sim" / "scenarios" / "baseline.yaml"
-
 
 @pytest.fixture(scope="module")
-def twin(tmp_path_factory) -> str:
-    """The baseline under another name: an identical company."""
-    path = tmp_path_factory.mktemp("twin") / "twin.yaml"
-    path.write_text(f"extends: {BASELINE}\nname: twin\n", encoding="utf-8")
+def small_twin(tmp_path_factory) -> str:
+    """The small test company under another name: an identical company."""
+    path = tmp_path_factory.mktemp("small-twin") / "small-twin.yaml"
+    path.write_text(f"extends: {SMALL}\nname: small-twin\n", encoding="utf-8")
     return str(path)
 
 
-def test_identical_scenarios_have_exactly_zero_paired_difference(twin):
-    jobs = plan(["baseline", twin], replications=2, base_seed=3, days=16)
+def test_identical_scenarios_have_exactly_zero_paired_difference(small_twin):
+    jobs = plan([SMALL, small_twin], replications=2, base_seed=3, days=5)
     summary = summarise(pd.DataFrame(tidy_rows(run_jobs(jobs, workers=1))))
-    other = summary[summary["scenario"] == "twin"].dropna(subset=["mean"])
+    other = summary[summary["scenario"] == "small-twin"].dropna(subset=["mean"])
     assert len(other) > 50
     assert (other["diff_mean"] == 0).all()
     paired = other[other["n"] >= 2]  # an interval needs two pairs (some KPIs are undefined)
@@ -36,19 +34,12 @@ def test_identical_scenarios_have_exactly_zero_paired_difference(twin):
     assert (paired["diff_ci_low"] == 0).all() and (paired["diff_ci_high"] == 0).all()
 
 
-def test_serial_and_process_executors_give_identical_tables(twin):
-    jobs = plan(["baseline", twin], replications=2, base_seed=5, days=15)
+@pytest.mark.system
+def test_serial_and_process_pool_give_identical_tables(small_twin):
+    jobs = plan([SMALL, small_twin], replications=2, base_seed=5, days=3)
     serial = pd.DataFrame(tidy_rows(run_jobs(jobs, workers=1)))
     parallel = pd.DataFrame(tidy_rows(run_jobs(jobs, workers=2)))
     pd.testing.assert_frame_equal(serial, parallel)
-
-
-@pytest.fixture(scope="module")
-def small_twin(tmp_path_factory) -> str:
-    """The small test company under another name."""
-    path = tmp_path_factory.mktemp("small-twin") / "small-twin.yaml"
-    path.write_text(f"extends: {SMALL}\nname: small-twin\n", encoding="utf-8")
-    return str(path)
 
 
 def _compare_small(out: Path, twin: str, *extra: str) -> Path:
@@ -63,6 +54,7 @@ def serial_compare(tmp_path_factory, small_twin) -> Path:
     return _compare_small(tmp_path_factory.mktemp("serial"), small_twin, "--executor", "serial")
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("executor", ["process", "dask"])
 def test_compare_executors_give_identical_results(serial_compare, small_twin, tmp_path,
                                                   executor):
@@ -82,12 +74,13 @@ def _omnisim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600)
 
 
-def test_compare_json_is_one_object_with_intervals_and_bottleneck(tmp_path, twin):
-    res = _omnisim("compare", "baseline", twin, "-r", "2", "--days", "15", "--workers", "2",
-                   "--out", str(tmp_path / "res"), "--json", cwd=tmp_path)
-    assert res.returncode == 0, res.stderr
-    data = json.loads(res.stdout)
-    assert [s["name"] for s in data["scenarios"]] == ["baseline", "twin"]
+def test_compare_json_is_one_object_with_intervals_and_bottleneck(tmp_path, small_twin):
+    code, out, err = run_in_process(["compare", SMALL, small_twin, "-r", "2", "--days", "3",
+                                     "--workers", "1", "--out", str(tmp_path / "res"),
+                                     "--json"])
+    assert code == 0, err
+    data = json.loads(out)
+    assert [s["name"] for s in data["scenarios"]] == ["small", "small-twin"]
     for s in data["scenarios"]:
         assert isinstance(s["bottleneck"], str) and s["bottleneck"]
         k = s["kpis"]["cart_abandonment_rate"]
@@ -104,7 +97,7 @@ def test_compare_json_is_one_object_with_intervals_and_bottleneck(tmp_path, twin
     assert json.loads((folder / "manifest.json").read_text())["status"] == "complete"
 
 
-@pytest.mark.parametrize("args", [
+BAD_COMPARES = [
     ["compare", "baseline"],
     ["compare", "--ladder", "nope"],
     ["compare", "baseline", "--ladder", "total-commerce"],
@@ -114,11 +107,27 @@ def test_compare_json_is_one_object_with_intervals_and_bottleneck(tmp_path, twin
     ["compare", "--ladder", "total-commerce", "--set", "channels.nope=1"],
     ["compare", "baseline", "baseline", "--scheduler", "tcp://x:1"],
     ["compare", "--ladder", "total-commerce", "--executor", "threads"],
-])
+]
+
+
+def _rejected(code: int, stderr: str, out: Path) -> None:
+    assert code == 2, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("omnisim: error:"), stderr
+    assert "Traceback" not in stderr
+    assert not out.exists() or not any(out.rglob("manifest.json"))
+
+
+@pytest.mark.parametrize("args", BAD_COMPARES)
 def test_compare_bad_input_is_one_line_exit_2(tmp_path, args):
+    """Through ``sim.cli.main`` in this process, as the command runs it."""
+    code, _, err = run_in_process([*args, "--out", str(tmp_path / "res")])
+    _rejected(code, err, tmp_path / "res")
+
+
+@pytest.mark.parametrize("args", [BAD_COMPARES[3], BAD_COMPARES[7]])
+def test_compare_bad_input_as_a_real_process(tmp_path, args):
+    """The real entry point: exit 2 and one line, no traceback (names that clash; a
+    scheduler without Dask)."""
     res = _omnisim(*args, "--out", str(tmp_path / "res"), cwd=tmp_path)
-    assert res.returncode == 2, (res.stdout, res.stderr)
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("omnisim: error:"), res.stderr
-    assert "Traceback" not in res.stderr
-    assert not (tmp_path / "res").exists() or not any((tmp_path / "res").rglob("manifest.json"))
+    _rejected(res.returncode, res.stderr, tmp_path / "res")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from cli_helpers import SMALL
 
 from sim.runner import prepare, run_replication
 from sim.scenario import list_shipped
@@ -70,6 +71,26 @@ def test_finished_customers_leave_the_model():
     alive = len(model.agents)
     assert alive < model.created / 5, "most customers have left by now"
     assert len(model.network) <= alive, "no adjacency lists of departed customers"
+
+
+def test_a_finished_model_is_freed_and_ids_restart_per_model():
+    """Agent ids count from 1 in every model, and nothing keeps a model alive after its run
+    (Mesa's own per-model id counters would: see sim.customers.IdsOfLiveModels)."""
+    import gc
+    import weakref
+
+    from sim.model import OmniModel
+
+    sc = prepare(SMALL, days=2).scenario  # its customer base is made with the model
+    first = OmniModel(sc)
+    assert [a.unique_id for a in first.agents][:3] == [1, 2, 3]
+    first.run()
+    second = OmniModel(sc)
+    assert [a.unique_id for a in second.agents][:3] == [1, 2, 3]
+    ref = weakref.ref(first)
+    del first
+    gc.collect()
+    assert ref() is None, "a finished model is still referenced"
 
 
 def test_customers_are_mesa_agents_of_the_model():
