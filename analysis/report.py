@@ -101,7 +101,7 @@ def _bottlenecks(res: Results) -> str:
     if res.kind == "run":
         bn = str(res.manifest.get("bottleneck"))
         u = res.stations.get(bn, {}).get("utilisation")
-        return (f"<h2>Bottleneck</h2><p><b>{html.escape(str(bn))}</b>"
+        return (f"<h2>Bottleneck</h2><p><b>{html.escape(bn)}</b>"
                 + (f" ({u:.0%} utilised)" if u is not None else "")
                 + ": the resource contributing most waiting time.</p>")
     return ""

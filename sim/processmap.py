@@ -146,10 +146,8 @@ def channel_label(name: str, role: str) -> tuple[str, str]:
     """A channel's box title, and a note naming its role unless the name says it already
     (``call_centre`` is "call centre"; a channel ``web_eu`` is "web eu" with note "web
     shop")."""
-    if name == role:
-        return ROLE_NAMES[role], ""
-    if CLASSIC_ROLES.get(name) == role and name in NAMES:
-        return NAMES[name], ""
+    if CLASSIC_ROLES.get(name) == role:  # a classic name, or the role's own name
+        return NAMES.get(name, ROLE_NAMES[role]), ""
     return name.replace("_", " "), ROLE_NAMES[role]
 
 

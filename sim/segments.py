@@ -25,6 +25,11 @@ if TYPE_CHECKING:
     from sim.streams import Stream, Streams
 
 
+def _listed(seg: Segment, names: list[str]) -> list[str]:
+    """Those of ``names`` the segment lists with a positive weight, in file order."""
+    return [n for n in names if seg.channels.get(n, 0.0) > 0]
+
+
 def preferred(sc: Scenario, seg: Segment, *roles: str) -> str | None:
     """The channel of the first of ``roles`` that the scenario has: among those the segment
     lists, the one with the highest weight (the first in the file on a tie); if it lists
@@ -33,7 +38,7 @@ def preferred(sc: Scenario, seg: Segment, *roles: str) -> str | None:
         names = sc.channels_of(role)
         if not names:
             continue
-        listed = [n for n in names if seg.channels.get(n, 0.0) > 0]
+        listed = _listed(seg, names)
         return max(listed, key=lambda n: seg.channels[n]) if listed else names[0]
     return None
 
@@ -102,7 +107,7 @@ class SegmentRuntime:
 
     def _contact_centres(self, sc: Scenario, streams: Streams) -> None:
         names = sc.channels_of("contact_centre")
-        listed = [n for n in names if self.spec.channels.get(n, 0.0) > 0]
+        listed = _listed(self.spec, names)
         self.contact_centres = listed or names[:1]
         if len(self.contact_centres) > 1:
             self.contact_cum = cumulative([self.spec.channels[n] for n in listed])

@@ -132,11 +132,6 @@ class Read(Formula):
         return self.parts
 
     @property
-    def quantity(self) -> Quantity:
-        """The quantity read (the first, for a sum)."""
-        return self.parts[0]
-
-    @property
     def text(self) -> str:
         return " + ".join(q.text for q in self.parts)
 

@@ -54,14 +54,9 @@ def advance(model: OmniModel, hours: float) -> bool:
     until = min(now + hours, end)
     model.env.run(until=until)
     if until >= end:
-        finish(model)
+        model.finish_run()
         return False
     return True
-
-
-def finish(model: OmniModel) -> None:
-    """End the run at the current time, as :meth:`OmniModel.run` does at its horizon."""
-    model.finish_run()
 
 
 def headline_kpis() -> list[Kpi]:
