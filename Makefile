@@ -57,10 +57,11 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@touch $(BENCH_STAMP)
 
-## bench: performance benchmarks (not tests): tables on the terminal, JSON in results/benchmarks/
+## bench: performance benchmarks (not tests): tables on the terminal, JSON in results/benchmarks/;
+## BENCH_AGAINST=<commit> also times the journey benchmark on that commit and reports the ratio
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/engine.py
-	$(BIN)/python benchmarks/journey.py
+	$(BIN)/python benchmarks/journey.py $(if $(BENCH_AGAINST),--against $(BENCH_AGAINST))
 	$(BIN)/python benchmarks/scaling.py
 	$(BIN)/python benchmarks/parallel.py
 

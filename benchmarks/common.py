@@ -26,12 +26,15 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "results" / "benchmarks"
 
 
-def timed_child(code: str, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+def timed_child(code: str, *args: str, env: dict[str, str] | None = None,
+                cwd: Path | None = None) -> dict[str, Any]:
     """Run ``python -c code args`` in a fresh process; wall seconds, peak RSS (MB) and the
-    JSON the child printed on its last stdout line."""
+    JSON the child printed on its last stdout line. ``cwd`` (default: the repository) comes
+    first on the child's ``sys.path``, so a checkout of another commit there is the ``sim``
+    it imports (see :func:`checkout`)."""
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          cwd=ROOT, env={**os.environ, **(env or {})})
+                          cwd=cwd or ROOT, env={**os.environ, **(env or {})})
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark child failed:\n{proc.stderr[-2000:]}")
@@ -40,23 +43,38 @@ def timed_child(code: str, *args: str, env: dict[str, str] | None = None) -> dic
     return out
 
 
-def rounds(points: list[tuple[str, ...]], n: int,
-           env: dict[str, str] | None = None) -> list[list[dict[str, Any]]]:
+def rounds(points: list[tuple[str, ...]], n: int, env: dict[str, str] | None = None,
+           cwds: list[Path | None] | None = None) -> list[list[dict[str, Any]]]:
     """``n`` rounds; in each, every point (``code, *args`` for :func:`timed_child`) runs once,
-    the points in turn. Returns the results round by round."""
-    return [[timed_child(code, *args, env=env) for code, *args in points]
+    the points in turn (point ``i`` in ``cwds[i]`` if given). Returns the results round by
+    round."""
+    where = cwds or [None] * len(points)
+    return [[timed_child(code, *args, env=env, cwd=cwd)
+             for (code, *args), cwd in zip(points, where, strict=True)]
             for _ in range(max(1, n))]
 
 
-def fastest(points: list[tuple[str, ...]], repeats: int,
-            env: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def checkout(ref: str, into: Path) -> str:
+    """The files of commit ``ref`` (``git archive``) in the folder ``into``; returns the full
+    commit id. A child run with ``cwd=into`` imports that commit's ``sim`` (the current
+    directory comes first on ``python -c``'s path, before the editable install)."""
+    commit = subprocess.run(["git", "rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=ROOT,
+                            capture_output=True, text=True, check=True).stdout.strip()
+    archive = subprocess.run(["git", "archive", commit], cwd=ROOT, capture_output=True,
+                             check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return commit
+
+
+def fastest(points: list[tuple[str, ...]], repeats: int, env: dict[str, str] | None = None,
+            cwds: list[Path | None] | None = None) -> list[dict[str, Any]]:
     """Each point ``repeats`` times in interleaved :func:`rounds`, keeping each point's
     fastest run (by ``sim_s``).
 
     The machine's speed drifts and other work only ever adds time, so the fastest of a few
     interleaved runs is the steadiest estimate of what the code itself costs.
     """
-    return fastest_of(rounds(points, repeats, env))
+    return fastest_of(rounds(points, repeats, env, cwds))
 
 
 def fastest_of(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:

@@ -11,18 +11,25 @@ every millisecond, so the code runs at nearly full speed and cheap, often-called
 are not inflated; installed by ``make bench``) and a deterministic one (``cProfile``, exact
 call counts). Each runs in its own fresh process.
 
-    .venv/bin/python benchmarks/journey.py [--days 90] [--top 15]
+    .venv/bin/python benchmarks/journey.py [--days 90] [--top 15] [--against REF]
+
+With ``--against REF`` the same timing also runs on the files of git commit ``REF`` (for
+example the commit before a change that may cost time), the two in interleaved rounds, and
+the table adds that commit's microseconds per journey and the ratio now / then. A journey is
+the same unit in both (one customer to its terminal state), so the ratio compares the cost of
+the work, not the amount of it.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import fastest, timed_child, write  # noqa: E402
+from common import checkout, fastest, timed_child, write  # noqa: E402
 
 RUN = r'''
 import json, resource, sys, time
@@ -63,8 +70,23 @@ elif mode == "sample":
     # of frames it folded away, under one arbitrary file name: not a function, left out
     rows = [ln for ln in text.splitlines() if "%" in ln and "[self]" not in ln]
     out["profile"] = "\n".join(rows[:int(sys.argv[3])])
+out["sim_file"] = sys.modules["sim"].__file__
 print(json.dumps(out))
 '''
+
+
+def against(ref: str, days: str, repeats: int) -> dict[str, object]:
+    """Microseconds per journey now and at commit ``ref``, interleaved; their ratio."""
+    with tempfile.TemporaryDirectory() as tmp:
+        commit = checkout(ref, Path(tmp))
+        now, then = fastest([(RUN, days, "time"), (RUN, days, "time")], repeats,
+                            cwds=[None, Path(tmp)])
+        if not then["sim_file"].startswith(tmp):
+            raise RuntimeError(f"the run of {ref} imported {then['sim_file']}, not its own sim")
+    us_now = 1e6 * now["sim_s"] / now["journeys"]
+    us_then = 1e6 * then["sim_s"] / then["journeys"]
+    return {"against": commit[:12], "journeys_then": then["journeys"],
+            "us_per_journey_then": us_then, "ratio_now_to_then": us_now / us_then}
 
 
 def main() -> None:
@@ -72,8 +94,11 @@ def main() -> None:
     ap.add_argument("--days", type=float, default=90.0)
     ap.add_argument("--top", type=int, default=15)
     ap.add_argument("--repeats", type=int, default=3, help="timed runs; the fastest is kept")
+    ap.add_argument("--against", metavar="REF", help="also time git commit REF (interleaved) "
+                    "and report the ratio of microseconds per journey")
     a = ap.parse_args()
     days = str(a.days)
+    then = against(a.against, days, a.repeats) if a.against else {}
     timed = fastest([(RUN, days, "time")], a.repeats)[0]
     counted = timed_child(RUN, days, "count")
     prof = timed_child(RUN, days, "profile", str(a.top))
@@ -85,10 +110,13 @@ def main() -> None:
     row = {"days": a.days, "journeys": timed["journeys"], "sim_s": timed["sim_s"],
            "us_per_journey": us, "journeys_per_s": timed["journeys"] / timed["sim_s"],
            "events": counted["events"], "events_per_s": counted["events"] / timed["sim_s"],
-           "peak_mb": timed["peak_mb"]}
+           "peak_mb": timed["peak_mb"], **then}
     print(f"baseline company, {a.days:g} days, one core, no event log")
     for k, v in row.items():
-        print(f"  {k:16s} {v:,.1f}" if isinstance(v, float) else f"  {k:16s} {v:,}")
+        if isinstance(v, float):
+            print(f"  {k:19s} {v:,.3f}" if abs(v) < 10 else f"  {k:19s} {v:,.1f}")
+        else:
+            print(f"  {k:19s} {v:,}" if isinstance(v, int) else f"  {k:19s} {v}")
     print("\nstatistical profile (pyinstrument, share of samples in each function's own code):")
     print(sampled)
     print("\ndeterministic profile (cProfile, own time, top functions):")
