@@ -106,6 +106,7 @@ def fulfil(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
         L.count("late_deliveries")
         c.penalise(c.seg.after_sale.late_penalty)
     L.count("delivered")
+    L.count(f"delivered.{c.segment}")
     L.observe("order_to_delivery_days", (o.delivered - o.placed) / 24.0)
     L.close_order("delivered")
     c.open_orders -= 1
@@ -131,12 +132,12 @@ def _reserve(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     if not all(ev.triggered for ev in pending):
         for sku, ev in waits:
             if ev.triggered:
-                inv.release(sku)
+                inv.unreserve(sku)
             else:
                 inv.cancel_backorder(sku, ev)
         for sku in o.skus:
             if all(sku != s for s, _ in waits):
-                inv.release(sku)
+                inv.unreserve(sku)
         L.count("orders_cancelled")
         L.close_order("cancelled")
         c.open_orders -= 1
