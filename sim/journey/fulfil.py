@@ -120,7 +120,8 @@ def _reserve(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     env = c.env
     inv = model.inventory
     t0 = env.now
-    waits = [(sku, ev) for sku in o.skus if (ev := inv.reserve(sku)) is not None]
+    lines = [(sku, inv.reserve(sku)) for sku in o.skus]
+    waits = [(sku, ev) for sku, ev in lines if ev is not None]
     if not waits:
         return
     o.backordered = True
@@ -135,8 +136,8 @@ def _reserve(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
                 inv.unreserve(sku)
             else:
                 inv.cancel_backorder(sku, ev)
-        for sku in o.skus:
-            if all(sku != s for s, _ in waits):
+        for sku, line in lines:  # the lines taken from the shelf (an order may hold a
+            if line is None:      # SKU twice: one line on hand, the other backordered)
                 inv.unreserve(sku)
         L.count("orders_cancelled")
         L.close_order("cancelled")
