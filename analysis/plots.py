@@ -33,7 +33,9 @@ LADDER_KPIS = [k.key for k in shown_in(View.SLIDE)]
 LABELS = {k: describe(k).heading for k in LADDER_KPIS}
 
 _FORMATS = {".png": "png", ".svg": "svg"}
+#: panels per row: at least 4, and up to 10 panels fit two rows (the slide's 9: 5 + 4)
 _NCOLS = 4
+_MAX_NCOLS = 5
 _SEPARATORS = "-_ ."
 
 
@@ -106,7 +108,8 @@ def format_axis(ax: Axes, kpi: str, values: np.ndarray) -> None:
 
 
 def _panel(ax: Axes, rows: pd.DataFrame, kpi: str, title: str, colors: list) -> None:
-    """One KPI: mean and interval per scenario, reference level as a dashed line."""
+    """One KPI: mean and interval per scenario, reference level as a dashed line; a margin
+    that crosses zero gets a solid break-even line."""
     ax.set_title(title, fontweight="bold")
     if rows.empty or not np.isfinite(rows["mean"].to_numpy(dtype=float)).any():
         ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center",
@@ -134,14 +137,25 @@ def _panel(ax: Axes, rows: pd.DataFrame, kpi: str, title: str, colors: list) -> 
                     elinewidth=2.2, capsize=5, capthick=2.2, mew=2.2,
                     mfc=color if clear[i] else "white", zorder=3)
     ax.margins(x=0.12, y=0.15)
-    format_axis(ax, kpi, np.concatenate([mean, low, high]))
+    values = np.concatenate([mean, low, high])
+    finite = values[np.isfinite(values)]
+    if _signed(kpi) and finite.size and finite.min() < 0 < finite.max():
+        ax.axhline(0.0, color="0.25", lw=1.0, zorder=1)  # break-even: profit above, loss below
+    format_axis(ax, kpi, values)
+
+
+def _signed(kpi: str) -> bool:
+    """Whether a KPI is a share that may be negative (a margin: a loss below 0)."""
+    k = describe(kpi)
+    return is_rate(kpi) and not k.bounded
 
 
 def ladder_figure(summary: pd.DataFrame, kpis: Sequence[str], path: Path, title: str,
                   labels: dict[str, str] | None = None, *, level: float = 0.95) -> Path:
     """Small multiples of KPI means with confidence intervals across scenarios, for a slide.
 
-    One panel per KPI (4 per row; 8 KPIs give 2 x 4). In each panel the x axis lists the
+    One panel per KPI (4 per row, 5 when that keeps them in two rows: 8 KPIs give 2 x 4,
+    9 or 10 give 2 x 5). In each panel the x axis lists the
     scenarios in ``scenario_index`` order (shared by all panels, common name prefixes
     stripped, long names wrapped), the marker is the mean over replications and the bar its
     confidence interval. A filled marker means the paired interval of the difference to the
@@ -192,7 +206,7 @@ def ladder_figure(summary: pd.DataFrame, kpis: Sequence[str], path: Path, title:
     data["is_ref"] = data["scenario"].astype(str) == ref_name
     n_reps = int(data["n"].max()) if not data.empty else 0
 
-    ncols = min(_NCOLS, len(kpis))
+    ncols = min(max(_NCOLS, min(_MAX_NCOLS, math.ceil(len(kpis) / 2))), len(kpis))
     nrows = math.ceil(len(kpis) / ncols)
     ticks = [_wrap(t) for t in short_labels(names)]
     longest = max((len(line) for t in ticks for line in t.split("\n")), default=0)

@@ -275,9 +275,11 @@ class Buyer(Customer):
         u = model.streams.get(f"customer.{self.segment}.repeat").random()
         self.refer()
         model.ledger.count("retention_decisions")
+        model.ledger.count(f"retention_decisions.{self.segment}")
         model.ledger.observe("satisfaction", self.satisfaction)
         if u < p * self.satisfaction:
             model.ledger.count("retained")
+            model.ledger.count(f"retained.{self.segment}")
             return None
         return "churned" if u < p else "paid"
 

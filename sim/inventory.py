@@ -8,6 +8,11 @@
 - Every ``review_interval`` the planner orders up to ``forecast x (lead time + review +
   safety cover)``. The forecast is the demand observed over the last four weeks times a
   lognormal error of relative size ``forecast_error`` (CALIBRATION I5 sets it per phase).
+- Stock is valued at the standard cost ``catalog.unit_cost`` per unit: the opening stock,
+  supplier receipts (purchases, paid after ``catalog.supplier_terms``), units issued to orders
+  and units returned go to the ledger at that cost. The unit counts here are kept apart from
+  the ledger's money so that the run's checks can reconcile the two (:mod:`sim.checks`):
+  opening + received + returned = on hand - backordered lines waiting + issued.
 """
 
 from __future__ import annotations
@@ -51,9 +56,21 @@ class Inventory:
         self._fc = model.streams.get("inventory.forecast")
         self._lead = model.streams.get("inventory.lead_time")
         self.replenishments = 0
+        #: units received from suppliers (purchases)
         self.units_received = 0
+        #: units customers returned to stock
+        self.units_returned = 0
+        #: units issued to orders, net of those given back when an order is cancelled
+        self.units_issued = 0
         self.backordered_lines = 0
         self.cancelled_backorders = 0
+        self.opening_units = int(self.stock.sum())
+        self.unit_cost = cat.unit_cost
+        self.ledger = model.ledger
+        self.supplier_terms = cat.supplier_terms
+        #: supplier invoices not yet paid (sum at cost), kept apart from the ledger's payables
+        self.unpaid_purchases = 0.0
+        self.ledger.open_inventory(self.opening_units * self.unit_cost)
         env = self.env
         env.process(self._day_closer())  # close the day before a same-instant review
         env.process(self._planner())
@@ -80,6 +97,8 @@ class Inventory:
         replenishment covers this backordered line."""
         self.today[sku] += 1
         self.stock[sku] -= 1
+        self.units_issued += 1
+        self.ledger.stock_issue(self.unit_cost)
         if self.stock[sku] >= 0:
             return None
         self.backordered_lines += 1
@@ -95,15 +114,40 @@ class Inventory:
             return
         self.stock[sku] += 1
         self.cancelled_backorders += 1
+        self.units_issued -= 1
+        self.ledger.stock_issue(-self.unit_cost)
 
     def release(self, sku: int) -> None:
-        """A returned unit goes back on the shelf."""
+        """A customer's returned unit goes back on the shelf."""
+        self.units_returned += 1
+        self.ledger.stock_return(self.unit_cost)
         self._receive(sku, 1)
+
+    def unreserve(self, sku: int) -> None:
+        """A unit taken for an order that was cancelled goes back on the shelf (the issue
+        is reversed)."""
+        self.units_issued -= 1
+        self.ledger.stock_issue(-self.unit_cost)
+        self._receive(sku, 1)
+
+    @property
+    def on_hand(self) -> int:
+        """Units on the shelves now (SKUs with backorders count 0)."""
+        return int(np.maximum(self.stock, 0).sum())
+
+    @property
+    def waiting_lines(self) -> int:
+        """Backordered lines waiting for stock, counted in the waiting lists."""
+        return sum(len(q) for q in self.waiters)
+
+    @property
+    def value(self) -> float:
+        """Stock on hand at cost."""
+        return self.on_hand * self.unit_cost
 
     # -- processes --------------------------------------------------------------------------
     def _receive(self, sku: int, qty: int) -> None:
         self.stock[sku] += qty
-        self.units_received += qty
         q = self.waiters[sku]
         while q and qty > 0:
             q.popleft().succeed()
@@ -112,7 +156,19 @@ class Inventory:
     def _deliver(self, sku: int, qty: int, lead: float) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(lead)
         self.on_order[sku] -= qty
+        self.units_received += qty
         self._receive(sku, qty)
+        cost = qty * self.unit_cost
+        later = self.supplier_terms > 0
+        self.ledger.purchase(cost, payable=later)
+        if later and cost:
+            self.unpaid_purchases += cost
+            self.env.process(self._pay_supplier(cost))
+
+    def _pay_supplier(self, amount: float) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(self.supplier_terms)
+        self.unpaid_purchases -= amount
+        self.ledger.pay_supplier(amount)
 
     def _day_closer(self) -> Generator[simpy.Event, Any, None]:
         while True:

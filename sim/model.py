@@ -278,7 +278,7 @@ class OmniModel(mesa.Model):
         n["leads"] += 1
         n[keys[0]] += 1
         n[keys[1]] += 1
-        self.ledger.cost("acquisition", keys[2])
+        self.ledger.cost("acquisition", keys[2], segment)
 
     def _warmup_end(self) -> Generator[simpy.Event, Any, None]:
         if self.warmup > 0:
@@ -290,7 +290,7 @@ class OmniModel(mesa.Model):
     def _sampler(self) -> Generator[simpy.Event, Any, None]:
         while True:
             self.datacollector.collect(self)
-            self.ledger.sample_ar()
+            self.ledger.sample_balances(self.inventory.value)
             yield self.env.timeout(self.scenario.sample_interval)
 
     def _price_changes(self) -> Generator[simpy.Event, Any, None]:
@@ -323,7 +323,7 @@ class OmniModel(mesa.Model):
             yield self.env.timeout(promo.interval)
             for cust in list(self.dormant.values()):
                 self.ledger.count("promotions_sent")
-                self.ledger.cost("marketing", promo.cost_per_offer)
+                self.ledger.cost("marketing", promo.cost_per_offer, cust.segment)
                 if resp.random() < p:
                     self.ledger.count("promotion_responses")
                     cust.wake()

@@ -87,6 +87,8 @@ def test_compare_json_is_one_object_with_intervals_and_bottleneck(tmp_path, smal
         assert set(k) == {"mean", "ci_low", "ci_high", "diff_mean", "diff_ci_low",
                           "diff_ci_high"}
         assert k["ci_low"] <= k["mean"] <= k["ci_high"]
+        for key in ("ebit", "ebit_margin", "operating_cash_flow"):  # profit and cash
+            assert s["kpis"][key]["mean"] is not None, key
     assert data["scenarios"][1]["kpis"]["orders"]["diff_mean"] == 0
     folder = next((tmp_path / "res").glob("compare-*/seed-1"))
     tidy = pd.read_parquet(folder / "replications.parquet")

@@ -101,6 +101,12 @@ def test_report_is_one_offline_html_file(folders, tmp_path):
     assert re.search(r"(rises by|falls by|no clear difference)", text)
     assert "Cart abandonment" in text  # the registry's label (the key is its tooltip)
     assert "cart_abandonment_rate" in text
+    # profit and cash next to cost per order, in the table and in the sentences
+    at = [text.index(label) for label in ("Cost per order", "EBIT", "EBIT margin",
+                                          "Operating cash flow")]
+    assert at == sorted(at), "EBIT, its margin and cash follow cost per order"
+    assert re.search(r"the EBIT margin (rises by|falls by|shows no clear difference|cannot be)",
+                     text, re.IGNORECASE)
     sweep = copy_of(folders["sweep"], tmp_path)  # without --out: sweep/report.html
     omnisim_ok(["report", str(sweep)])
     assert (sweep / "report.html").is_file()

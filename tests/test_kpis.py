@@ -46,7 +46,8 @@ def test_every_kpi_is_declared_once_with_what_a_view_needs():
     assert len(keys) == len(set(keys)), "a key is declared twice"
     for k in registry.kpis():
         assert k.label and k.name and k.definition and k.formula is not None, k.key
-        assert k.bounded == (k.unit is Unit.SHARE), k.key
+        # shares lie in [0, 1], except the EBIT margin, which is negative for a loss
+        assert k.bounded == (k.unit is Unit.SHARE and k.key != "ebit_margin"), k.key
         assert k.name == k.name.strip() and not k.name.endswith("."), k.key
     for fam in registry.families():
         assert fam.parts or fam.values is not None, fam.key

@@ -29,6 +29,15 @@ def test_orders_and_money_are_conserved(short_baseline):
     assert cons["orders"]["placed"] > 100
 
 
+def test_the_books_close(short_baseline):
+    """Cost of goods, stock in units and at cost, and supplier payables (sim/checks.py)."""
+    cons = short_baseline.checks["conservation"]
+    for key in ("cogs", "stock", "inventory_value", "payables"):
+        assert cons[key]["ok"], (key, cons[key])
+    assert cons["stock"]["received"] > 0 and cons["stock"]["returned"] > 0
+    assert cons["payables"]["outstanding"] > 0, "30-day supplier terms: some are unpaid"
+
+
 def test_littles_law_holds_at_stable_stations(short_baseline):
     little = short_baseline.checks["little"]["stations"]
     # customer-facing queues with many arrivals are stable in the baseline
@@ -132,7 +141,10 @@ BRIEF = ("warmup=1 d",)
 
 @pytest.mark.parametrize("name", [n for n, _, _ in list_shipped()])
 def test_every_shipped_scenario_runs(name):
-    """Loaded, built and run briefly (2 days, 1 of them warm-up), to the end of its checks."""
+    """Loaded, built and run briefly (2 days, 1 of them warm-up), to the end of its checks:
+    customers, orders, money, cost of goods, stock, inventory value and payables close."""
     rep = run_replication(prepare(name, BRIEF, days=2))
-    assert rep.checks["conservation"]["customers"]["ok"]
+    cons = rep.checks["conservation"]
+    assert {"cogs", "stock", "inventory_value", "payables"} <= set(cons)
+    assert all(check["ok"] for check in cons.values()), cons
     assert rep.kpis["leads"] > 0

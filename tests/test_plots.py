@@ -47,7 +47,7 @@ def test_ladder_png(tmp_path):
     data = out.read_bytes()
     assert len(data) > 10_000
     width, height = _png_size(data)
-    assert 1200 <= width <= 4000 and 600 <= height <= 3000  # 2 x 4 panels, 150 dpi
+    assert 1200 <= width <= 4000 and 600 <= height <= 3000  # 2 x 5 panels, 150 dpi
     assert width > height
 
 

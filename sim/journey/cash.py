@@ -1,6 +1,7 @@
 """Invoicing, payment collection, revenue recognition, returns and service after the sale.
 
-- Revenue is recognised when the goods are delivered (and installed).
+- Revenue is recognised when the goods are delivered (and installed), and its cost of goods
+  with it (order value x (1 - ``catalog.gross_margin``)); a refunded return reverses both.
 - Consumers pay by card: the amount is captured at shipment, so there is no receivable.
 - Business customers are invoiced through ``invoicing`` (ship-to-invoice lag, CALIBRATION
   P2 and the phase table) and pay after ``payment.terms``; a share pays late (P5), a share of
@@ -44,15 +45,22 @@ def collect(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     yield from _paid(c, o)
 
 
+def cost_of_goods(c: Buyer, o: Order) -> float:
+    """The cost of the goods of an order: its value x (1 - the catalogue's gross margin)."""
+    return o.value * (1.0 - c.model.scenario.catalog.gross_margin)
+
+
 def _recognise(c: Buyer, o: Order) -> None:
-    """Revenue at delivery, with the loyalty discount and the resellers' share of it."""
+    """Revenue and its cost of goods at delivery, with the loyalty discount and the
+    resellers' share of it."""
     sc = c.model.scenario
     L = c.model.ledger
     L.revenue(o.value, c.source, c.segment)
+    L.cost_of_goods(cost_of_goods(c, o), c.segment)
     loyalty = sc.crm.loyalty
     if c.loyalty and loyalty is not None:
         # members earn points on every purchase; the redeemed share is a discount (a cost)
-        L.cost("marketing", o.value * loyalty.points_rate * loyalty.redemption)
+        L.cost("marketing", o.value * loyalty.points_rate * loyalty.redemption, c.segment)
         L.count("loyalty_redemptions")
     if o.partner:
         res = sc.partners.resellers
@@ -176,7 +184,8 @@ def after_sale(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
         t0 = env.now
         o.returned = True
         L.count("returns")
-        L.refund(o.value)
+        L.refund(o.value, c.segment)
+        L.cost_of_goods(-cost_of_goods(c, o), c.segment)  # the goods come back to stock
         L.cost("logistics", sc.costs.return_handling)
         store = c.rt.store
         if sc.warehouse.returns_to_store and store is not None and c.kind == "b2c":

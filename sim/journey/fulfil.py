@@ -106,6 +106,7 @@ def fulfil(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
         L.count("late_deliveries")
         c.penalise(c.seg.after_sale.late_penalty)
     L.count("delivered")
+    L.count(f"delivered.{c.segment}")
     L.observe("order_to_delivery_days", (o.delivered - o.placed) / 24.0)
     L.close_order("delivered")
     c.open_orders -= 1
@@ -119,7 +120,8 @@ def _reserve(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     env = c.env
     inv = model.inventory
     t0 = env.now
-    waits = [(sku, ev) for sku in o.skus if (ev := inv.reserve(sku)) is not None]
+    lines = [(sku, inv.reserve(sku)) for sku in o.skus]
+    waits = [(sku, ev) for sku, ev in lines if ev is not None]
     if not waits:
         return
     o.backordered = True
@@ -131,12 +133,12 @@ def _reserve(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     if not all(ev.triggered for ev in pending):
         for sku, ev in waits:
             if ev.triggered:
-                inv.release(sku)
+                inv.unreserve(sku)
             else:
                 inv.cancel_backorder(sku, ev)
-        for sku in o.skus:
-            if all(sku != s for s, _ in waits):
-                inv.release(sku)
+        for sku, line in lines:  # the lines taken from the shelf (an order may hold a
+            if line is None:      # SKU twice: one line on hand, the other backordered)
+                inv.unreserve(sku)
         L.count("orders_cancelled")
         L.close_order("cancelled")
         c.open_orders -= 1

@@ -4,6 +4,8 @@
 - :mod:`sim.kpis.formulas`: the declarative formulas (``ratio``, ``mean_of``, ...),
 - :mod:`sim.kpis.spec`: what a declaration holds (:class:`~sim.kpis.spec.Kpi`, units, views),
 - :mod:`sim.kpis.registry`: every KPI, declared once,
+- :mod:`sim.kpis.books`: the formulas of the P&L, cash flow, working capital and unit
+  economics per segment,
 - :mod:`sim.kpis.compute`: :func:`compute_kpis` and :func:`costs` from the registry,
 - :mod:`sim.kpis.docs`: ``docs/kpis.md`` from the registry (``python -m sim.kpis.docs``).
 """

@@ -91,6 +91,8 @@ class Context:
             return sum(getattr(self.model.stations[s], q.key) for s in self.centres)
         if q.source == "revenue_by_source":
             return self.ledger.revenue_by_source.get(q.key, 0.0)
+        if q.source == "by_segment":
+            return self.ledger.by_segment[q.key]
         if q.source == "kpi":
             return self.value(q.key)
         raise ValueError(f"unknown quantity source {q.source!r}")

@@ -37,8 +37,10 @@ Columns of the tables below:
   `omnisim report`, the compare slide figure, the workshop's headline. The views:
   {", ".join(v.value for v in View)}.
 - *formula*: over ledger counts (`carts`), ledger money (`money.cash`), the contact centres'
-  calls (`calls.abandoned`), revenue by lead source or other KPIs (`kpi.total_cost`); blank
-  where a function of the run computes it (`sim/kpis/registry.py`).
+  calls (`calls.abandoned`), revenue by lead source, money by segment
+  (`by_segment.revenue.<segment>`) or other KPIs (`kpi.total_cost`); in words where a
+  function of the run computes it (`sim/kpis/books.py`), blank for the few odd ones
+  (`sim/kpis/registry.py`).
 """
 
 _OUTRO = f"""\
@@ -80,20 +82,26 @@ def _kpi_row(k: Kpi) -> str:
 
 def _family_section(fam: Family) -> list[str]:
     key = fam.key.replace("{", "<").replace("}", ">")
+    kind = ("units and directions in the table" if fam.mixed else
+            f"unit *{fam.unit.title}*, {fam.better.value} is better")
     lines = [f"### {fam.label} (`{key}`)", "",
-             f"{fam.definition[:1].upper()}{fam.definition[1:]}. Children: unit "
-             f"*{fam.unit.title}*, {fam.better.value} is better, {fam.scope.value} counts; "
-             f"in tables, columns `{key}.<child>`.", ""]
+             f"{fam.definition[:1].upper()}{fam.definition[1:]}. Children: {kind}, "
+             f"{fam.scope.value} counts; in tables, columns `{key}.<child>`.", ""]
     if fam.instances is not None:
         lines += [f"One mapping per {fam.param} of the run.", ""]
     if not fam.parts:
         lines += ["Its children are those of the run (e.g. one per station).", ""]
         return lines
-    lines += ["| child | label | formula | definition |", "|---|---|---|---|"]
     instance = f"<{fam.param}>" if fam.param else ""
+    if fam.mixed:
+        lines += ["| child | label | unit | better | formula | definition |",
+                  "|---|---|---|---|---|---|"]
+    else:
+        lines += ["| child | label | formula | definition |", "|---|---|---|---|"]
     for p in fam.parts:
         m = fam.member(p.key, instance)
-        lines.append(f"| `{m.key}` | {_cell(m.label)} | {_formula(m.formula)} | "
+        kind = f"{m.unit.title} | {m.better.value} | " if fam.mixed else ""
+        lines.append(f"| `{m.key}` | {_cell(m.label)} | {kind}{_formula(m.formula)} | "
                      f"{_cell(p.definition)} |")
     return [*lines, ""]
 

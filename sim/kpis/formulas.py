@@ -21,6 +21,7 @@ function ``f(context)`` may read anything of the run (for the few odd KPIs).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeGuard
 
@@ -33,8 +34,8 @@ class Quantity:
 
     Attributes:
         source: ``"count"`` (ledger counts), ``"money"`` (ledger money), ``"calls"`` (a
-            counter of every contact centre, pooled), ``"revenue_by_source"`` or ``"kpi"``
-            (the value of another KPI).
+            counter of every contact centre, pooled), ``"revenue_by_source"``,
+            ``"by_segment"`` (money of one segment) or ``"kpi"`` (the value of another KPI).
         key: The count, amount, station counter, lead source or KPI key; may hold a
             pattern field (``"leads.{segment}"``) until :meth:`bind` fills it.
     """
@@ -50,6 +51,12 @@ class Quantity:
     def text(self) -> str:
         """How ``docs/kpis.md`` writes it: ``carts``, ``money.cash``, ``calls.abandoned``."""
         return f"`{self.key}`" if self.source == "count" else f"`{self.source}.{self.key}`"
+
+
+def by_segment(key: str) -> Quantity:
+    """A ledger amount of one segment (``ledger.by_segment[key]``: ``"revenue.<segment>"``,
+    ``"refunds.<segment>"``, ``"cogs.<segment>"``, ``"acquisition.<segment>"`` ...)."""
+    return Quantity("by_segment", key)
 
 
 def counted(key: str) -> Quantity:
@@ -227,6 +234,33 @@ class P90(Formula):
     def __call__(self, src: Any) -> float:
         xs = src.observations(self.observation)
         return float(np.percentile(xs, 90)) if xs else float("nan")
+
+
+@dataclass(frozen=True)
+class Function(Formula):
+    """A function of the run, ``fn(source, **fields)``, with its formula in words for the
+    docs; in a family with a pattern key, :meth:`bind` passes the pattern's fields (the
+    segment of a segment's unit economics)."""
+
+    fn: Callable[..., Any]
+    words: str
+    fields: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def text(self) -> str:
+        return self.words.format(**dict(self.fields)) if self.fields else self.words
+
+    def __call__(self, src: Any) -> Any:
+        return self.fn(src, **dict(self.fields))
+
+    def bind(self, **params: str) -> Function:
+        return Function(self.fn, self.words, tuple(sorted(params.items())))
+
+
+def function(fn: Callable[..., Any], words: str) -> Function:
+    """A formula computed by ``fn(source, **fields)``, written ``words`` in the docs:
+    ``function(_ebit, "`kpi.gross_profit` - `kpi.total_cost`")``."""
+    return Function(fn, words)
 
 
 def count(*keys: str | Quantity) -> Read:

@@ -23,9 +23,12 @@ import math
 from typing import Any
 
 from sim.journey.shop import CART_REASONS
+from sim.kpis import books
 from sim.kpis.formulas import (
+    by_segment,
     calls,
     count,
+    function,
     kpi,
     mean_of,
     money,
@@ -79,14 +82,6 @@ def _acquisition_cost(ctx: Any) -> float:
                       ctx.ledger.n["new_customers"])
 
 
-def _lifetime_value(ctx: Any) -> float:
-    retention = ctx.value("retention_rate")
-    aov = safe_ratio(ctx.ledger.money["revenue"], ctx.ledger.n["delivered"])
-    purchases = 1.0 / (1.0 - retention) if retention == retention and retention < 1 else \
-        math.nan
-    return aov * ctx.scenario.catalog.gross_margin * purchases
-
-
 def _penetration(ctx: Any) -> float:
     return len(ctx.model.customers_ever) / ctx.scenario.market.addressable_customers
 
@@ -98,6 +93,11 @@ def _utilisation(ctx: Any) -> dict[str, float]:
 def _b2b_segments(ctx: Any) -> list[str]:
     return [name for name, seg in ctx.scenario.segments.items()
             if seg.kind not in ("b2c", "service")]  # the B2B sales funnel only
+
+
+def _buyer_segments(ctx: Any) -> list[str]:
+    return [name for name, seg in ctx.scenario.segments.items()
+            if seg.kind != "service"]  # segments whose customers buy
 
 
 # --------------------------------------------------------------------------- the registry
@@ -215,6 +215,17 @@ KPIS: tuple[Kpi | Family, ...] = (
         shown={RUN, *HEADLINE, SWEEP_FIGURE, SLIDE}),
     Kpi("revenue", "Revenue", "revenue", MONEY, HIGHER, _revenue,
         "revenue recognised at delivery, less refunds of returns", shown={RUN, *HEADLINE}),
+    Kpi("cogs", "Cost of goods", "the cost of goods sold", MONEY, LOWER, value(money("cogs")),
+        "cost of the goods delivered, recognised with their revenue at delivery: order value "
+        "x (1 - `catalog.gross_margin`); a refunded return reverses it (the goods come back "
+        "to stock)", shown={RUN}),
+    Kpi("gross_profit", "Gross profit", "gross profit", MONEY, HIGHER,
+        function(books.gross_profit, "`kpi.revenue` - `kpi.cogs`"), "`revenue` - `cogs`",
+        shown={RUN}),
+    Kpi("gross_margin", "Gross margin", "the gross margin", SHARE, HIGHER,
+        ratio(kpi("gross_profit"), kpi("revenue")),
+        "realised gross margin: `gross_profit` / `revenue` (the catalogue's margin, as long "
+        "as every delivery and return books its cost of goods)", shown={RUN}),
     Kpi("cash_collected", "Cash collected", "cash collected", MONEY, HIGHER,
         value(money("cash")), "cash received in the window", shown={WORKSHOP}),
     Kpi("total_cost", "Cost to serve", "total cost to serve", MONEY, LOWER, _total_cost,
@@ -225,6 +236,43 @@ KPIS: tuple[Kpi | Family, ...] = (
     Kpi("cost_per_order", "Cost per order", "cost per order", MONEY, LOWER,
         ratio(kpi("total_cost"), "orders"), "`total_cost` / `orders`",
         shown={RUN, *HEADLINE, SWEEP, SWEEP_FIGURE, SLIDE, WORKSHOP}, decimals=2),
+    Kpi("ebit", "EBIT", "operating profit (EBIT)", MONEY, HIGHER,
+        function(books.ebit, "`kpi.gross_profit` - `kpi.total_cost`"),
+        "operating profit: `revenue` - `cogs` - `total_cost` (cost to serve, every bucket "
+        "of `cost_breakdown`)", shown={RUN, *HEADLINE}),
+    Kpi("ebit_margin", "EBIT margin", "the EBIT margin", SHARE, HIGHER,
+        ratio(kpi("ebit"), kpi("revenue")), "`ebit` / `revenue` (negative for a loss)",
+        shown={RUN, *HEADLINE, SLIDE}, bounded=False),
+    Kpi("operating_cash_flow", "Operating cash flow", "operating cash flow", MONEY, HIGHER,
+        function(books.operating_cash_flow, "`money.cash` - `money.refunds` - (`kpi.total_cost` - "
+                 "`cost_breakdown.bad_debt`) - `money.supplier_payments`"),
+        "cash collected in the window - refunds paid back - cash operating costs (`total_cost` "
+        "less its non-cash bucket `bad_debt`; price concessions such as `leakage` and loyalty "
+        "discounts count as cash: the customer pays that much less) - payments to suppliers "
+        "for stock received (purchases at `catalog.unit_cost`, paid after "
+        "`catalog.supplier_terms`)", shown={RUN, *HEADLINE}),
+    Kpi("working_capital", "Working capital", "working capital", MONEY, LOWER,
+        function(books.working_capital, "receivables + unbilled + inventory_value - payables"),
+        "mean over the window (sampled every `sample_interval`, like DSO's receivables) of "
+        "receivables (billed) + unbilled deliveries + stock on hand at `catalog.unit_cost` - "
+        "payables to suppliers: see `working_capital_parts`", shown={RUN}),
+    Family("working_capital_parts", "Working capital by part", "working capital by part",
+           MONEY, LOWER, "mean balances over the window (sampled every `sample_interval`)",
+           parts=(Part("receivables", formula=function(books.balance("receivables"),
+                                                       "mean of the receivables balance"),
+                       definition="invoices issued and not yet paid or written off "
+                                  "(card captures are paid at once)"),
+                  Part("unbilled", formula=function(books.balance("unbilled"),
+                                                    "mean of the unbilled balance"),
+                       definition="delivered (revenue recognised) but not invoiced yet"),
+                  Part("inventory_value", "Inventory", "inventory at cost",
+                       function(books.balance("inventory"), "mean of on-hand units x unit_cost"),
+                       "stock on hand at `catalog.unit_cost` per unit"),
+                  Part("payables", formula=function(books.balance("payables"),
+                                                    "mean of the payables balance"),
+                       definition="supplier receipts not paid yet (`catalog.supplier_terms`)",
+                       better=NEITHER)),
+           child_label="Working capital: {label}", child_name="working capital in {name}"),
     Kpi("opex_per_million_revenue", "Opex per 1M revenue", "opex per million of revenue",
         MONEY, LOWER, ratio(kpi("total_cost"), kpi("revenue"), scale=1e6),
         "`total_cost` x 1e6 / `revenue`", shown={RUN}),
@@ -247,12 +295,10 @@ KPIS: tuple[Kpi | Family, ...] = (
         ratio("retained", "retention_decisions"),
         "customers who buy again / customers at a repeat decision", shown={RUN}),
     Kpi("churn_rate", "Churn", "churn", SHARE, LOWER, _churn, "1 - `retention_rate`"),
-    Kpi("customer_acquisition_cost", "Customer acquisition cost", "customer acquisition cost",
-        MONEY, LOWER, _acquisition_cost,
-        "(acquisition + marketing cost) / new customers in the window", decimals=2),
-    Kpi("customer_lifetime_value", "Customer lifetime value", "customer lifetime value",
-        MONEY, HIGHER, _lifetime_value, "average order value x gross margin x expected "
-        "purchases, where expected purchases = 1 / (1 - retention)", decimals=2),
+    Kpi("customer_acquisition_cost", "Customer acquisition cost, pooled",
+        "customer acquisition cost pooled over segments", MONEY, LOWER, _acquisition_cost,
+        "(acquisition + marketing cost) / new customers in the window, pooled over every "
+        "segment (per segment: `unit_economics_<segment>.acquisition_cost`)", decimals=2),
     Kpi("market_penetration", "Market penetration", "market penetration", SHARE, HIGHER,
         _penetration, "distinct market members who ever bought / "
         "`market.addressable_customers`", decimals=2),
@@ -279,6 +325,42 @@ KPIS: tuple[Kpi | Family, ...] = (
                        ratio("funnel.{segment}.won", "funnel.{segment}.opportunity"))),
            instances=_b2b_segments, child_label="Funnel {instance}: {label}",
            child_name="the {instance} funnel's {name} rate"),
+    Family("unit_economics_{segment}", "Unit economics of a segment",
+           "the unit economics", MONEY, HIGHER,
+           "customer lifetime value and acquisition cost of each buyer segment, from that "
+           "segment's own orders, repeat decisions, new customers and costs",
+           parts=(Part("average_order_value", formula=ratio(by_segment("revenue.{segment}"),
+                                                             "delivered.{segment}"),
+                       definition="revenue at delivery / delivered orders of the segment"),
+                  Part("gross_margin_per_order", formula=function(
+                      books.gross_profit_per_order, "(`by_segment.revenue.{segment}` - "
+                      "`by_segment.refunds.{segment}` - `by_segment.cogs.{segment}`) / "
+                      "`delivered.{segment}`"),
+                       definition="gross profit (revenue less refunds and cost of goods) per "
+                                  "delivered order: the average order value x the gross "
+                                  "margin, less what returns take back"),
+                  Part("retention", formula=ratio("retained.{segment}",
+                                                  "retention_decisions.{segment}"),
+                       definition="customers of the segment who buy again / those at a "
+                                  "repeat decision", unit=SHARE),
+                  Part("expected_purchases", formula=function(
+                      books.expected_purchases, "1 / (1 - retention)"),
+                       definition="purchases over a customer's life (geometric)",
+                       unit=Unit.RATIO),
+                  Part("lifetime_value", "Lifetime value", "lifetime value", function(
+                      books.lifetime_value, "gross_margin_per_order x expected_purchases"),
+                       "gross profit over a customer's expected purchases (undiscounted)"),
+                  Part("acquisition_cost", "Acquisition cost", "acquisition cost", function(
+                      books.acquisition_cost, "(`by_segment.acquisition.{segment}` + "
+                      "`by_segment.marketing.{segment}`) / `new_customers.{segment}`"),
+                       "acquisition (cost per lead) + marketing (promotions, loyalty "
+                       "discounts) cost of the segment / its new customers in the window",
+                       better=LOWER),
+                  Part("lifetime_value_to_cac", "CLV/CAC", "CLV to CAC", function(
+                      books.lifetime_value_to_cac, "lifetime_value / acquisition_cost"),
+                       "lifetime value / acquisition cost", unit=Unit.RATIO)),
+           instances=_buyer_segments, child_label="{instance}: {label}",
+           child_name="the {instance} {name}"),
     Family("utilisation", "Utilisation", "utilisation", SHARE, NEITHER,
            "per station: busy server-hours / (servers x open hours)", values=_utilisation,
            child_label="Utilisation: {name}", child_name="{name} utilisation"),

@@ -173,6 +173,9 @@ class Part:
             In a family with a pattern key the formula's keys may hold the pattern's field
             (``ratio("funnel.{segment}.mql", "leads.{segment}")``).
         definition: Its definition in ``docs/kpis.md``.
+        unit, better: The child's own unit and direction, in a family whose children are
+            not all of one kind (a segment's unit economics: money, a share, a ratio); by
+            default the family's.
     """
 
     key: str
@@ -180,6 +183,8 @@ class Part:
     name: str = ""
     formula: Formula | None = None
     definition: str = ""
+    unit: Unit | None = None
+    better: Better | None = None
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -197,7 +202,7 @@ class Family:
         key: The mapping's key in ``kpis.json``, or a pattern with one field for a family
             per instance: ``"funnel_{segment}"``.
         label, name, unit, better, definition, scope, shown: As for :class:`Kpi`; ``unit``
-            and ``better`` are those of every child.
+            and ``better`` are those of every child that does not declare its own.
         parts: The declared children, in order.
         values: Computes the whole mapping from a :class:`~sim.kpis.compute.Context`
             (children not declared as parts, e.g. one per station, get a default part).
@@ -222,6 +227,11 @@ class Family:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shown", frozenset(self.shown))
+
+    @property
+    def mixed(self) -> bool:
+        """Whether some child declares its own unit or direction."""
+        return any(p.unit is not None or p.better is not None for p in self.parts)
 
     @property
     def param(self) -> str | None:
@@ -258,6 +268,7 @@ class Family:
         fields = {"label": p.label, "name": p.name, "instance": instance}
         parent = self.key_for(instance) if self.param else self.key
         return Kpi(key=f"{parent}.{child}", label=self.child_label.format(**fields),
-                   name=self.child_name.format(**fields), unit=self.unit, better=self.better,
+                   name=self.child_name.format(**fields), unit=p.unit or self.unit,
+                   better=p.better or self.better,
                    formula=self.bound(p, instance), definition=p.definition or self.definition,
                    scope=self.scope)

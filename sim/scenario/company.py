@@ -114,6 +114,12 @@ class Catalog(Strict):
     price_changes_per_day: NonNeg = 2.0
     gross_margin: Prob = 0.35
     planned_units_per_day: Pos
+    unit_cost: Money = Field(0.0, ge=0, description=(
+        "standard cost of one unit in stock (one order line), at which stock, supplier "
+        "receipts and issues to orders are valued; 0: stock is not valued"))
+    supplier_terms: Duration = Field(0.0, ge=0, description=(
+        "suppliers are paid this long after their goods arrive (0: paid on receipt); "
+        "until then the purchase is a payable"))
 
 
 class DataMasters(Strict):
