@@ -264,13 +264,19 @@ class Buyer(Customer):
         else:
             start = model.opening.start(self)
             o = start.order
+            if o is not None:  # received before t=0: a business object of the event log
+                model.ledger.count_all("orders_received")
+                self.relate("order", o.value)
             if o is not None and start.plan is not None:  # an open invoice
+                self.log("opening balance", "", self.env.now, "invoice open",
+                         objects="invoice")
                 yield from cash.collect_opening_invoice(self, o, start.plan, start.age)
                 return (yield from self.after_purchase(o))
             if o is not None:  # an order in flight, placed before t=0
                 model.ledger.open_order()
                 self.open_orders += 1
                 self.set_stage("fulfilment")
+                self.log("opening balance", "", self.env.now, "order in flight")
                 yield self.env.timeout(start.wait)
                 fulfil.delivered(self, o)
                 yield from cash.collect(self, o)
