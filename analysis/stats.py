@@ -27,12 +27,14 @@ import pandas as pd
 
 from sim.kpis.registry import describe
 from sim.kpis.spec import Unit
+from sim.warmup import mser  # MSER-5, the warm-up every run measures (next to Welch's)
 
 __all__ = [
     "t_quantile",
     "mean_ci",
     "summarise",
     "welch_warmup",
+    "mser",
     "describe_difference",
     "is_rate",
     "kpi_unit",

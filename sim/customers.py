@@ -236,32 +236,65 @@ class Buyer(Customer):
                 ) -> Generator[simpy.Event, Any, None]:
         """Lead to cash, then repeat purchases until the relationship ends.
 
-        An ``existing`` customer (the company's customer base at the start) begins dormant,
-        part-way through its time between purchases.
+        An ``existing`` customer (the company's customer base at the start) begins where
+        :mod:`sim.opening` puts it: dormant part-way through its gap, with an order in flight
+        or holding an open invoice (``opening.state: steady``), or dormant with a uniform
+        share of a gap left (``empty``).
         """
-        model = self.model
         try:
             if existing:
-                yield from self.dormant_wait(residual=True)
-                self.case = model.next_case()
-                ordr = yield from self.next_order()
+                ordr = yield from self.opening()
             else:
                 ordr = yield from self.first_order(channel)
-            while True:
+            while ordr is not None:
                 yield from order.enter(self, ordr)
                 yield from fulfil.fulfil(self, ordr)
                 yield from cash.collect(self, ordr)
-                yield from cash.after_sale(self, ordr)
-                ended = self.decide_next()
-                if ended is not None:
-                    self.finish(ended)
-                    return
-                yield from self.dormant_wait()
-                self.case = model.next_case()
-                ordr = yield from self.next_order()
+                ordr = yield from self.after_purchase(ordr)
         except Lost as lost:
             self.log("lost", "", self.env.now, lost.step)
             self.finish(lost.state)
+
+    def opening(self) -> Generator[simpy.Event, Any, Order | None]:
+        """An existing customer's start: the rest of the phase it is in at t=0, then the
+        next order (None if the relationship ended)."""
+        model = self.model
+        if model.scenario.opening.state == "empty":
+            yield from self.dormant_wait(residual=True)
+        else:
+            start = model.opening.start(self)
+            o = start.order
+            if o is not None:  # received before t=0: a business object of the event log
+                model.ledger.count_all("orders_received")
+                self.relate("order", o.value)
+            if o is not None and start.plan is not None:  # an open invoice
+                self.log("opening balance", "", self.env.now, "invoice open",
+                         objects="invoice")
+                yield from cash.collect_opening_invoice(self, o, start.plan, start.age)
+                return (yield from self.after_purchase(o))
+            if o is not None:  # an order in flight, placed before t=0
+                model.ledger.open_order()
+                self.open_orders += 1
+                self.set_stage("fulfilment")
+                self.log("opening balance", "", self.env.now, "order in flight")
+                yield self.env.timeout(start.wait)
+                fulfil.delivered(self, o)
+                yield from cash.collect(self, o)
+                return (yield from self.after_purchase(o))
+            yield from self.dormant_wait(wait=start.wait)
+        self.case = model.next_case()
+        return (yield from self.next_order())
+
+    def after_purchase(self, o: Order) -> Generator[simpy.Event, Any, Order | None]:
+        """After-sale, then repeat or end; the next order, or None if the customer left."""
+        yield from cash.after_sale(self, o)
+        ended = self.decide_next()
+        if ended is not None:
+            self.finish(ended)
+            return None
+        yield from self.dormant_wait()
+        self.case = self.model.next_case()
+        return (yield from self.next_order())
 
     def decide_next(self) -> str | None:
         """Repeat, churn or end after a paid purchase; None means the customer stays."""
@@ -301,16 +334,21 @@ class Buyer(Customer):
         model.ledger.count("referrals")
         Customer(model, self.segment, "referral", market_id=target)
 
-    def dormant_wait(self, residual: bool = False) -> Generator[simpy.Event, Any, None]:
+    def dormant_wait(self, residual: bool = False, wait: float | None = None
+                     ) -> Generator[simpy.Event, Any, None]:
         """Wait for the next purchase (or an earlier one, if a promotion lands).
 
         With ``residual`` only a uniform share of the gap is left (customers already part-way
-        through it at the start).
+        through it at the start, ``opening.state: empty``); ``wait`` gives the time left
+        instead of drawing a gap (:mod:`sim.opening`).
         """
         model = self.model
         self.set_stage("dormant")
-        gap = self.seg.after_sale.interpurchase.sample(
-            model.streams.get(f"customer.{self.segment}.interpurchase"))
+        if wait is not None:
+            gap = wait
+        else:
+            gap = self.seg.after_sale.interpurchase.sample(
+                model.streams.get(f"customer.{self.segment}.interpurchase"))
         if residual:
             gap *= model.streams.get(f"customer.{self.segment}.residual").random()
         self._wake = self.env.event()

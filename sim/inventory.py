@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
+from sim.opening import opening_stock
+
 if TYPE_CHECKING:
     from sim.model import OmniModel
 
@@ -44,8 +46,12 @@ class Inventory:
         self.cum = np.cumsum(self.popularity).tolist()
         self.cum[-1] = 1.0
         daily = cat.planned_units_per_day * self.popularity
-        self.stock = np.maximum(np.round(daily * cat.stock_cover / 24.0), 1).astype(np.int64)
         self.on_order = np.zeros(n, dtype=np.int64)
+        pipeline: list[tuple[int, int, float]] = []
+        if model.scenario.opening.state == "steady":
+            self.stock, pipeline = opening_stock(cat, daily, model.streams)
+        else:
+            self.stock = np.maximum(np.round(daily * cat.stock_cover / 24.0), 1).astype(np.int64)
         self.sold_days: deque[np.ndarray] = deque(maxlen=HISTORY_DAYS)
         self.today = np.zeros(n, dtype=np.int64)
         self.planned_daily = daily
@@ -72,6 +78,9 @@ class Inventory:
         self.unpaid_purchases = 0.0
         self.ledger.open_inventory(self.opening_units * self.unit_cost)
         env = self.env
+        for sku, qty, left in pipeline:  # replenishments on their way at t=0
+            self.on_order[sku] += qty
+            env.process(self._deliver(sku, qty, left))
         env.process(self._day_closer())  # close the day before a same-instant review
         env.process(self._planner())
         if self.sync.mode != "realtime":

@@ -35,6 +35,7 @@ from sim.inventory import Inventory
 from sim.journey import shop
 from sim.kpis import Ledger, compute_kpis
 from sim.links import Link
+from sim.opening import OpeningBalances
 from sim.resources import INFINITE, Station
 from sim.scenario import Scenario, ServiceSegment
 from sim.segments import SegmentRuntime
@@ -135,6 +136,7 @@ class OmniModel(mesa.Model):
         self._build_stations()
         self.links = {name: Link(self, name, spec) for name, spec in scenario.links.items()}
         self.inventory = Inventory(self)
+        self.opening = OpeningBalances(self)
         self._build_prices()
         self._build_segments()
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
@@ -201,6 +203,8 @@ class OmniModel(mesa.Model):
             "orders": lambda m: m.ledger.n["orders"],
             "cash_collected": lambda m: m.ledger.money["cash"],
             "receivables": lambda m: m.ledger.ar,
+            "orders_placed": lambda m: m.ledger.orders_opened_all,
+            "orders_open": lambda m: m.ledger.orders_open,
         }
         for stage in STAGES:
             rep[f"stage.{stage}"] = (lambda s: lambda m: m.stage_counts[s])(stage)

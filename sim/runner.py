@@ -19,9 +19,11 @@ import pandas as pd
 
 from sim import checks
 from sim.eventlog import EventLog
+from sim.kpis.horizon import horizon_warnings
 from sim.model import OmniModel, dominant_wait
 from sim.results import RunFolder, cleanup_stale
-from sim.scenario import WARMUP_TOO_LONG, Loaded, ScenarioError, load
+from sim.scenario import WARMUP_TOO_LONG, Loaded, Scenario, ScenarioError, load
+from sim.warmup import warmup_record
 
 Progress = Callable[[float, float], None]
 
@@ -85,6 +87,21 @@ class Replication:
     timeseries: pd.DataFrame = field(repr=False)
     events: int = 0
     counts: dict[str, int] = field(default_factory=dict)  # whole run: business objects
+    warmup: dict[str, Any] = field(default_factory=dict)  # sim.warmup.warmup_record
+    horizon_warnings: list[str] = field(default_factory=list)  # sim.kpis.horizon
+
+    @property
+    def warnings(self) -> list[str]:
+        """What ``omnisim run`` warns about: a warm-up shorter than MSER-5 suggests, and
+        KPIs whose statistics window is too short (one sentence each)."""
+        out = []
+        w = self.warmup
+        if w and not w["covered"]:
+            worst = max(w["series"], key=lambda name: w["series"][name])
+            out.append(f"the warm-up ({w['used_days']:g} d) is shorter than MSER-5 suggests "
+                       f"({w['suggested_days']:g} d, from {worst}); see the manifest's "
+                       "'warmup'")
+        return out + self.horizon_warnings
 
 
 def run_replication(loaded: Loaded, *, eventlog: EventLog | None = None,
@@ -98,12 +115,15 @@ def run_replication(loaded: Loaded, *, eventlog: EventLog | None = None,
     bn, bn_util = dominant_wait(stats)
     chk = {"conservation": checks.conservation(model, model.in_flight),
            "little": checks.little(model)}
+    ts = model.timeseries()
+    sc: Scenario = loaded.scenario
     return Replication(
         kpis=kpis, stations=stats, checks=chk, terminal=dict(sorted(model.terminal.items())),
         bottleneck=bn, bottleneck_utilisation=bn_util,
-        wall_seconds=time.perf_counter() - t0, timeseries=model.timeseries(),
+        wall_seconds=time.perf_counter() - t0, timeseries=ts,
         events=model.eventlog.rows,
         counts={**model.ledger.n_all, "orders_placed": model.ledger.orders_opened_all},
+        warmup=warmup_record(ts, sc.warmup), horizon_warnings=horizon_warnings(sc),
     )
 
 
@@ -122,6 +142,9 @@ def run_to_folder(loaded: Loaded, out: Path, label: str, *,
         final = folder.commit({
             "days": sc.horizon / 24.0,
             "warmup_days": sc.warmup / 24.0,
+            "warmup": rep.warmup,
+            "opening": sc.opening.state,
+            "warnings": rep.warnings,
             "source": str(loaded.path) if loaded.path else None,
             "terminal_states": rep.terminal,
             "customers": sum(rep.terminal.values()),

@@ -89,6 +89,8 @@ def run(scenario: str, seed: int | None, days: float | None, overrides: tuple[st
                 bar.update(task, completed=now / 24.0)
 
         folder, rep = run_to_folder(loaded, out, label, progress=tick)
+    for warning in rep.warnings:
+        click.echo(f"omnisim: warning: {warning}", err=True)
     if as_json:
         click.echo(json.dumps(rep.kpis, sort_keys=True, allow_nan=False))
         return

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -23,6 +24,9 @@ from sim.journey.common import Lost, Order, contact, draw, system
 
 if TYPE_CHECKING:
     from sim.customers import Buyer
+    from sim.scenario import Costs
+    from sim.scenario.segments import PaymentBehaviour
+    from sim.streams import Stream
 
 
 def collect(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
@@ -48,6 +52,22 @@ def collect(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
 def cost_of_goods(c: Buyer, o: Order) -> float:
     """The cost of the goods of an order: its value x (1 - the catalogue's gross margin)."""
     return o.value * (1.0 - c.model.scenario.catalog.gross_margin)
+
+
+def collect_opening_invoice(c: Buyer, o: Order, plan: PaymentPlan, age: float
+                            ) -> Generator[simpy.Event, Any, None]:
+    """An invoice of the opening balances (:mod:`sim.opening`), issued ``age`` hours before
+    t=0: its revenue was recognised before the run, so it only becomes a receivable (part of
+    ``invoiced_all``, so money conservation covers it) and waits out the rest of its
+    ``plan`` through the same code as a new invoice, dunning and write-off included."""
+    L = c.model.ledger
+    c.set_stage("payment")
+    o.invoiced = c.env.now - age
+    L.invoice(o.value, credit=True)
+    c.receivable += o.value
+    collections = c.model.scenario.team_for("collections")
+    yield from await_payment(c, o, collections, c.env.now, plan, age)
+    yield from _paid(c, o)
 
 
 def _recognise(c: Buyer, o: Order) -> None:
@@ -109,33 +129,73 @@ def _dispute(c: Buyer, o: Order, collections: str) -> Generator[simpy.Event, Any
     yield from model.links["invoicing"].transfer(len(o.skus))
 
 
-def _await_payment(c: Buyer, o: Order, collections: str, t0: float
-                   ) -> Generator[simpy.Event, Any, None]:
-    """Wait for the payment: on terms, or late (a dunning call from collections after
-    ``dunning_after``), or never (written off after ``write_off_after``); then the cash is
-    posted."""
+@dataclass(frozen=True)
+class PaymentPlan:
+    """When a business invoice will be paid or written off, decided when it is issued.
+
+    Attributes:
+        delay: Hours from issue to payment (or to the write-off), dunning call excluded.
+        late: Whether the customer pays late.
+    """
+
+    delay: float
+    late: bool
+
+
+def payment_plan(pay: PaymentBehaviour, costs: Costs, u_late: float, u_write_off: float,
+                 late_delay: Stream) -> PaymentPlan:
+    """The payment plan of one invoice from two uniform draws and the late-delay stream: on
+    terms, late by ``late_delay``, or (a late one, with ``write_off_share``) never paid and
+    written off ``write_off_after`` past due. :mod:`sim.opening` draws opening invoices with
+    the same rule."""
+    delay = pay.terms
+    late = u_late < pay.late_share
+    if late and pay.late_delay is not None:
+        delay += pay.late_delay.sample(late_delay)
+    if late and u_write_off < pay.write_off_share:
+        delay = max(delay, pay.terms + costs.write_off_after)
+    return PaymentPlan(delay, late)
+
+
+def _await_payment(c: Buyer, o: Order, collections: str, t0: float) -> Generator[
+        simpy.Event, Any, None]:
+    """Wait for the payment of a new invoice (its plan drawn from the segment's streams)."""
+    pay = c.seg.payment
+    model = c.model
+    u_late = draw(c, "payment.late")
+    # only a late payer draws from the write-off stream (streams are separate, so the order
+    # of the draws does not matter)
+    u_write_off = draw(c, "payment.write_off") if u_late < pay.late_share else 1.0
+    plan = payment_plan(pay, model.scenario.costs, u_late, u_write_off,
+                        model.streams.get(f"{c.segment}.payment.late_delay"))
+    yield from await_payment(c, o, collections, t0, plan)
+
+
+def await_payment(c: Buyer, o: Order, collections: str, t0: float, plan: PaymentPlan,
+                  age: float = 0.0) -> Generator[simpy.Event, Any, None]:
+    """Wait out an invoice's payment ``plan``, ``age`` hours after it was issued: a dunning
+    call from collections ``dunning_after`` past due if it is paid later than that (unless
+    that moment is already past), then the payment and its posting, or the write-off
+    ``write_off_after`` past due. ``age > 0`` is an opening invoice (:mod:`sim.opening`)."""
     model = c.model
     sc = model.scenario
     L = model.ledger
     env = c.env
     pay = c.seg.payment
-    due = env.now + pay.terms
-    delay = pay.terms
-    late = draw(c, "payment.late") < pay.late_share
-    if late and pay.late_delay is not None:
-        delay += pay.late_delay.sample(model.streams.get(f"{c.segment}.payment.late_delay"))
-    if late and draw(c, "payment.write_off") < pay.write_off_share:
-        delay = max(delay, pay.terms + sc.costs.write_off_after)
-    if delay > pay.terms + sc.costs.dunning_after:
-        yield env.timeout(pay.terms + sc.costs.dunning_after)
+    issued = env.now - age
+    due = issued + pay.terms
+    dun_at = pay.terms + sc.costs.dunning_after
+    remaining = plan.delay - age
+    if plan.delay > dun_at and age < dun_at:
+        yield env.timeout(dun_at - age)
         yield from model.stations[collections].serve(
             sc.teams[collections].touch_time.sample(model.streams.get(f"{collections}.touch")))
         L.count("dunning_calls")
         c.log("dunning", collections, env.now, objects="invoice")
-        delay -= pay.terms + sc.costs.dunning_after
-    if delay > 0:
-        yield env.timeout(delay)
-    if late and env.now - due >= sc.costs.write_off_after - 1e-9:
+        remaining = plan.delay - dun_at
+    if remaining > 0:
+        yield env.timeout(remaining)
+    if plan.late and env.now - due >= sc.costs.write_off_after - 1e-9:
         L.write_off(o.value)
         c.receivable -= o.value
         c.log("written off", collections, t0, "written_off", objects="invoice")

@@ -100,7 +100,14 @@ def fulfil(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     yield from _rework(c, o)
     if o.install and sc.partners.installers is not None:
         yield from _install(c)
-    o.delivered = env.now
+    delivered(c, o)
+
+
+def delivered(c: Buyer, o: Order) -> None:
+    """The order has arrived (and is installed): counted, late or not, and closed. Also
+    the end of an opening order in flight (:mod:`sim.opening`)."""
+    L = c.model.ledger
+    o.delivered = c.env.now
     o.late = o.delivered > o.promised
     if o.late:
         L.count("late_deliveries")

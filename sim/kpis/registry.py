@@ -39,6 +39,7 @@ from sim.kpis.formulas import (
     safe_ratio,
     value,
 )
+from sim.kpis.horizon import dso_min_days, lead_to_cash_min_days, quote_to_cash_min_days
 from sim.kpis.spec import Better, Family, Kpi, Part, Scope, Unit, View
 
 SHARE, DAYS, HOURS, MONEY, COUNT = Unit.SHARE, Unit.DAYS, Unit.HOURS, Unit.MONEY, Unit.COUNT
@@ -192,10 +193,11 @@ KPIS: tuple[Kpi | Family, ...] = (
         {RUN}),
     Kpi("lead_to_cash_days_mean_b2b", "B2B lead to cash, mean", "mean B2B lead-to-cash time",
         DAYS, LOWER, mean_of("lead_to_cash_days_b2b"),
-        "lead to cash of business customers only", COHORT, {*HEADLINE, SLIDE}),
+        "lead to cash of business customers only", COHORT, {*HEADLINE, SLIDE},
+        min_days=lead_to_cash_min_days),
     Kpi("quote_to_cash_days_mean", "Quote to cash, mean", "mean quote-to-cash time", DAYS,
         LOWER, mean_of("quote_to_cash_days"), "quote started to cash received (B2B)", COHORT,
-        {RUN}),
+        {RUN}, min_days=quote_to_cash_min_days),
     Kpi("quote_turnaround_days_mean", "Quote turnaround, mean", "mean quote turnaround", DAYS,
         LOWER, mean_of("quote_turnaround_days"),
         "quote started to quote ready (configured and engineered; B2B)", COHORT, HEADLINE),
@@ -212,7 +214,7 @@ KPIS: tuple[Kpi | Family, ...] = (
     Kpi("dso_days", "DSO", "DSO", DAYS, LOWER, _dso, "mean receivables balance (sampled; "
         "billed invoices plus delivered-but-not-yet-invoiced amounts, so a slow "
         "ship-to-invoice lag shows) / credit sales per day (invoices on payment terms)",
-        shown={RUN, *HEADLINE, SWEEP_FIGURE, SLIDE}),
+        shown={RUN, *HEADLINE, SWEEP_FIGURE, SLIDE}, min_days=dso_min_days),
     Kpi("revenue", "Revenue", "revenue", MONEY, HIGHER, _revenue,
         "revenue recognised at delivery, less refunds of returns", shown={RUN, *HEADLINE}),
     Kpi("cogs", "Cost of goods", "the cost of goods sold", MONEY, LOWER, value(money("cogs")),

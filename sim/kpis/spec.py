@@ -101,6 +101,10 @@ class Kpi:
         decimals: Decimals in a run table; by default the unit's.
         in_results: False for a number only a view computes (the workshop's orders per day),
             which ``kpis.json`` does not hold.
+        min_days: The shortest statistics window (days after the warm-up) over which the
+            KPI means anything for a scenario (``min_days(scenario)``; None: any window),
+            e.g. DSO needs the longest payment terms plus the mean late delay
+            (:mod:`sim.kpis.horizon`); ``omnisim run`` and the manifest warn below it.
     """
 
     key: str
@@ -115,6 +119,7 @@ class Kpi:
     bounded: bool = None  # type: ignore[assignment]  # None: from the unit
     decimals: int | None = None
     in_results: bool = True
+    min_days: Callable[[Any], float] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shown", frozenset(self.shown))

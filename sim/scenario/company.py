@@ -122,6 +122,19 @@ class Catalog(Strict):
         "until then the purchase is a payable"))
 
 
+class Opening(Strict):
+    """The state the run starts from (:mod:`sim.opening`)."""
+
+    state: Literal["steady", "empty"] = Field(
+        default="steady",
+        description="steady: the existing customers, receivables, orders in flight and "
+                    "stock start at a stationary point of their own cycles (drawn from the "
+                    "scenario's own parameters; catalog.stock_cover is then not used); "
+                    "empty: every existing customer starts dormant with a uniform share of a "
+                    "gap left, no receivables, no orders in flight, stock_cover on hand and "
+                    "nothing on order")
+
+
 class DataMasters(Strict):
     """How many separate systems hold each kind of master data (1 = single source of truth)."""
 

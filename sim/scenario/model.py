@@ -19,6 +19,7 @@ from sim.scenario.company import (
     Link,
     ManualLink,
     Market,
+    Opening,
     Partners,
     Quoting,
     System,
@@ -79,6 +80,7 @@ class Scenario(Strict):
     start_date: date = date(2026, 1, 5)
     currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
     sample_interval: Duration = Field(24.0, gt=0)
+    opening: Opening = Field(default_factory=Opening)
     market: Market
     calendar: Calendar = Field(default_factory=Calendar)
     catalog: Catalog

@@ -1,0 +1,351 @@
+"""Opening balances: the run starts at a stationary point of the scenario's own cycles.
+
+With ``opening.state: steady`` (the default) every existing customer and every SKU starts
+where it would be, at a random moment, in a company that had been running its own policies
+for a long time, so receivables, orders in flight and stock do not have to fill up first:
+
+- **Customers.** An existing customer's relationship is a renewal cycle: the gap between
+  purchases (plus re-quoting of configured products), then the order in flight (order to
+  delivery and, for business buyers, the invoicing lag), then the open invoice (business
+  buyers; consumers pay by card at shipment). At a random moment the customer is in a phase
+  with probability *mean phase length / mean cycle length* (:class:`Cycle`), and part-way
+  through it by the phase's *equilibrium* age: the phase length is drawn length-biased
+  (a long phase is more likely to be under way at a given moment) and a uniform share of it
+  has passed (:func:`equilibrium_residual`; for an exponential gap this is a fresh gap).
+
+  - *dormant*: waits the equilibrium residual of its gap, then buys again;
+  - *invoice open* (business buyers): an invoice of the segment's ``order_value`` whose
+    payment plan (late, written off, late delay) is drawn with the segment's own
+    probabilities, length-biased by its open time, and of an age uniform over that time;
+    it is a receivable from t=0 (part of ``invoiced_all``) and the rest of the plan runs
+    through :func:`sim.journey.cash.await_payment`, dunning and write-off included;
+  - *order in flight*: an order placed before t=0 (counted as placed at t=0 for the order
+    conservation check, not in the window's orders) that is delivered after the residual
+    of its fulfilment time, then invoiced and collected as any other.
+
+- **Stock.** Every SKU starts just before a review of its (review period, order-up-to)
+  policy with the plan's demand (``catalog.planned_units_per_day``): the order-up-to level
+  less the demand of the last review period and the replenishments still on their way.
+  Those are the orders of past reviews (each the demand of one period, a Poisson count)
+  whose lead times (one per review, as the planner draws them) have not run out; they
+  arrive after their remaining lead times (:func:`opening_stock`).
+
+Approximations (the phase means are derived from the scenario's parameters, not from a
+pilot run): queueing is ignored in the mean phase lengths (a batch link waits half its
+interval, a manual one its touch time); the order-in-flight phase is taken as gamma with a
+cv of :data:`PHASE_CV`; a returning consumer is taken to order with its repeat intent
+(``cart.repeat_add_to_cart``; other cart losses would lower the share of orders in flight
+further) and a business buyer always to re-order; a customer part-way through a re-quote
+starts dormant; opening invoices are never disputed; opening orders in flight skip the
+warehouse and the stock (picked before t=0) and the after-sale of earlier purchases is
+over; the stock ignores the forecast error of past reviews and never starts below zero.
+Each customer's draws come from its segment's ``opening.<segment>.*`` streams and the
+stock's from ``opening.stock.*``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.distributions import (
+    Constant,
+    Distribution,
+    Empirical,
+    Erlang,
+    Exponential,
+    Gamma,
+    Lognormal,
+    Normal,
+    Poisson,
+    Triangular,
+    Uniform,
+)
+from sim.journey.cash import PaymentPlan, payment_plan
+from sim.journey.common import Order
+from sim.journey.fulfil import promised_lead
+from sim.scenario import BatchLink, BusinessSegment, ManualLink
+
+if TYPE_CHECKING:
+    from sim.customers import Buyer
+    from sim.model import OmniModel
+    from sim.scenario import BuyerSegment, Catalog, Link, Scenario
+    from sim.streams import Stream, Streams
+
+#: coefficient of variation assumed for the order-in-flight phase (A)
+PHASE_CV = 0.5
+#: rejection sampling truncates a distribution without an upper bound this many standard
+#: deviations (or means, for a late delay) above its mean (the tail beyond is negligible)
+TAIL = 8.0
+
+
+# --------------------------------------------------------------------------- length bias
+def length_biased(dist: Distribution, stream: Stream) -> float:
+    """A draw of the length-biased version of ``dist`` (density ``x f(x) / E[X]``).
+
+    Exact closed forms for the families that have one: exponential(m) gives gamma(2, m),
+    gamma(k, s) gives gamma(k + 1, s), erlang(m, k) gives gamma(k + 1, m / k), lognormal
+    (median, sigma) gives lognormal(median e^(sigma^2), sigma), a constant itself. Other
+    families by rejection sampling: draw x, keep it with probability x / M, where M is the
+    distribution's upper bound (uniform, triangular, empirical, a bounded normal) or lies
+    :data:`TAIL` standard deviations above the mean (normal without a bound, Poisson).
+    """
+    if isinstance(dist, Constant):
+        return dist.value
+    if isinstance(dist, Exponential):
+        return stream.gamma(2.0, dist.mean)
+    if isinstance(dist, Gamma):
+        return stream.gamma(dist.shape + 1.0, dist.scale)
+    if isinstance(dist, Erlang):
+        return stream.gamma(dist.k + 1.0, dist.mean / dist.k)
+    if isinstance(dist, Lognormal):
+        return dist.median * math.exp(dist.sigma * dist.sigma + dist.sigma * stream.normal())
+    bound = _upper_bound(dist)
+    if bound <= 0:
+        return 0.0
+    while True:
+        x = dist.sample(stream)
+        if x > 0 and stream.random() * bound < x:
+            return x
+
+
+def _upper_bound(dist: Distribution) -> float:
+    """A bound for rejection sampling of the families without a closed form."""
+    if isinstance(dist, Uniform):
+        return dist.low + dist.width
+    if isinstance(dist, Triangular):
+        return dist.high
+    if isinstance(dist, Empirical):
+        return max(dist.values)
+    if isinstance(dist, Normal):
+        return dist.high if math.isfinite(dist.high) else dist.mu + TAIL * dist.sd
+    if isinstance(dist, Poisson):
+        return dist.mean + TAIL * math.sqrt(dist.mean) + 1.0
+    raise TypeError(f"no length-biased draw for {dist!r}")
+
+
+def equilibrium_residual(dist: Distribution, stream: Stream) -> float:
+    """The time left of a renewal interval of ``dist`` under way at a random moment: a
+    uniform share of a length-biased draw (mean ``E[X^2] / (2 E[X])``, i.e.
+    ``(1 + cv^2) / 2`` of the mean)."""
+    x = length_biased(dist, stream)
+    return stream.random() * x
+
+
+# --------------------------------------------------------------------------- the cycle
+def link_mean_wait(link: Link) -> float:
+    """Mean hours an item spends crossing a link, queueing ignored: half the interval of a
+    batch link, a manual link's touch time, a real-time call's latency; plus extra delay."""
+    if isinstance(link, BatchLink):
+        wait = link.interval / 2
+    elif isinstance(link, ManualLink):
+        wait = link.touch_time.mean
+    else:
+        wait = link.latency.mean
+    return wait + (link.extra_delay.mean if link.extra_delay is not None else 0.0)
+
+
+def fulfilment_mean(sc: Scenario, seg: BuyerSegment) -> float:
+    """Mean hours from an order placed to delivered (installed), queueing ignored."""
+    links = sc.links
+    car = sc.partners.carrier
+    hours = (link_mean_wait(links["oms_to_erp"]) + link_mean_wait(links["erp_to_wms"])
+             + sc.warehouse.pick_time.mean + link_mean_wait(links["carrier_booking"])
+             + car.transit.mean + (1.0 - car.on_time) * car.late_delay.mean)
+    if isinstance(seg, BusinessSegment):
+        suppliers = sc.partners.suppliers.values()
+        if suppliers:
+            parts = max(s.lead_time.mean * (2.0 - s.availability) for s in suppliers)
+            hours += seg.configured_share * (link_mean_wait(links["supplier_po"]) + parts)
+        inst = sc.partners.installers
+        if inst is not None:
+            hours += seg.configured_share * seg.installation_share * (
+                link_mean_wait(links["installer_booking"]) + inst.booking_lead_time.mean
+                + inst.install_time.mean)
+    return hours
+
+
+def open_invoice_mean(sc: Scenario, seg: BuyerSegment) -> float:
+    """Mean hours a business invoice stays open: terms, plus the late share's mean delay,
+    plus for the written-off ones the rest of ``write_off_after`` (exact for an exponential
+    late delay, ``max(0, write_off_after - mean delay)`` otherwise)."""
+    pay = seg.payment
+    late = pay.late_delay.mean if pay.late_delay is not None else 0.0
+    cut = sc.costs.write_off_after
+    if isinstance(pay.late_delay, Exponential) and late > 0:
+        short = cut - late * (1.0 - math.exp(-cut / late))  # E[(cut - D)+]
+    else:
+        short = max(cut - late, 0.0)
+    return pay.terms + pay.late_share * (late + pay.write_off_share * short)
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """Mean hours of the phases of an existing customer's renewal cycle (approximate, see
+    the module docstring).
+
+    Attributes:
+        gap: Between purchases, plus re-quoting of configured products.
+        order: Order placed to invoiced (delivered, for consumers).
+        invoice: Invoice open (0 for consumers).
+        invoicing: The invoicing lag part of ``order`` (0 for consumers).
+        ordering: Probability that the end of a gap leads to an order (see the module
+            docstring); it weighs the order and invoice phases.
+    """
+
+    gap: float
+    order: float
+    invoice: float
+    invoicing: float = 0.0
+    ordering: float = 1.0
+
+    @classmethod
+    def of(cls, sc: Scenario, seg: BuyerSegment) -> Cycle:
+        """The cycle of a segment of ``sc``."""
+        gap = seg.after_sale.interpurchase.mean
+        order = fulfilment_mean(sc, seg)
+        if not isinstance(seg, BusinessSegment):
+            # a returning consumer orders only if it means to buy again (repeat intent);
+            # other losses on the way to checkout are not counted here
+            return cls(gap, order, 0.0, ordering=seg.cart.repeat_add_to_cart)
+        q = sc.quoting
+        gap += seg.configured_share * (q.touch_time.mean + q.engineering_delay.mean)
+        invoicing = link_mean_wait(sc.links["invoicing"])
+        return cls(gap, order + invoicing, open_invoice_mean(sc, seg), invoicing)
+
+    @property
+    def total(self) -> float:
+        """Mean cycle length (the order and invoice phases weighted by ``ordering``)."""
+        return self.gap + self.ordering * (self.order + self.invoice)
+
+    @property
+    def shares(self) -> tuple[float, float, float]:
+        """Probabilities of being dormant, with an order in flight, holding an invoice."""
+        q = self.ordering / self.total
+        return self.gap / self.total, self.order * q, self.invoice * q
+
+
+# --------------------------------------------------------------------------- customers
+@dataclass
+class Start:
+    """Where one existing customer starts.
+
+    Attributes:
+        wait: Hours left of its gap (dormant), or of its order in flight.
+        order: The order in flight or invoiced (None when dormant).
+        plan: The open invoice's payment plan (None unless it holds one).
+        age: Hours since the invoice was issued.
+    """
+
+    wait: float
+    order: Order | None = None
+    plan: PaymentPlan | None = None
+    age: float = 0.0
+
+
+class OpeningBalances:
+    """Draws the opening state of a model's existing customers, segment by segment."""
+
+    def __init__(self, model: OmniModel) -> None:
+        self.model = model
+        sc = model.scenario
+        self.cycles: dict[str, Cycle] = {}
+        self._streams: dict[str, dict[str, Stream]] = {}
+        for name, seg in sc.segments.items():
+            if seg.kind == "service":
+                continue
+            self.cycles[name] = Cycle.of(sc, seg)
+            self._streams[name] = {p: model.streams.get(f"opening.{name}.{p}") for p in
+                                   ("state", "gap", "invoice", "late_delay", "order")}
+
+    def start(self, c: Buyer) -> Start:
+        """Where existing customer ``c`` starts (see the module docstring)."""
+        cycle = self.cycles[c.segment]
+        s = self._streams[c.segment]
+        p_gap, p_order, _ = cycle.shares
+        u = s["state"].random()
+        if u < p_gap:
+            return Start(equilibrium_residual(c.seg.after_sale.interpurchase, s["gap"]))
+        if u < p_gap + p_order:
+            return self._order_in_flight(c, cycle, s["order"])
+        return self._open_invoice(c, s["invoice"], s["late_delay"])
+
+    def _order(self, c: Buyer, rnd: Stream) -> Order:
+        seg = c.seg
+        lines = max(1, int(seg.order_lines.sample(rnd)))
+        cum = self.model.inventory.cum
+        o = Order(c.case, seg.order_value.sample(rnd), [rnd.choice(cum) for _ in range(lines)],
+                  max(seg.channels, key=lambda ch: seg.channels[ch]))
+        if isinstance(seg, BusinessSegment):
+            o.configured = rnd.random() < seg.configured_share
+            o.install = o.configured and rnd.random() < seg.installation_share
+            o.partner = rnd.random() < seg.partner_share
+        return o
+
+    def _order_in_flight(self, c: Buyer, cycle: Cycle, rnd: Stream) -> Start:
+        """An order placed before t=0: the equilibrium age within the order-to-invoice
+        phase (gamma, cv :data:`PHASE_CV`); it is delivered once what is left of the phase
+        beyond the invoicing lag has passed (the lag itself runs through the invoicing
+        link)."""
+        o = self._order(c, rnd)
+        shape = 1.0 / PHASE_CV ** 2
+        full = rnd.gamma(shape + 1.0, cycle.order / shape)
+        age = rnd.random() * full
+        o.placed = -age
+        o.promised = o.placed + promised_lead(self.model.scenario, o.configured, o.install)
+        return Start(max(full - age - cycle.invoicing, 0.0), o)
+
+    def _open_invoice(self, c: Buyer, rnd: Stream, late_delay: Stream) -> Start:
+        """An invoice under way at t=0: its plan drawn with the segment's probabilities and
+        kept with probability (open time) / bound (length bias by rejection), its age
+        uniform over the open time."""
+        sc = self.model.scenario
+        pay = c.seg.payment
+        bound = pay.terms + TAIL * (pay.late_delay.mean if pay.late_delay is not None else 0.0)
+        if pay.write_off_share > 0:
+            bound += sc.costs.write_off_after
+        while True:
+            u_late = rnd.random()
+            plan = payment_plan(pay, sc.costs, u_late, rnd.random(), late_delay)
+            if rnd.random() * bound < plan.delay:
+                break
+        o = self._order(c, rnd)
+        age = rnd.random() * plan.delay
+        o.placed = o.invoiced = -age
+        return Start(0.0, o, plan, age)
+
+
+# --------------------------------------------------------------------------- stock
+def opening_stock(cat: Catalog, daily: np.ndarray, streams: Streams
+                  ) -> tuple[np.ndarray, list[tuple[int, int, float]]]:
+    """Stock on hand and replenishments on their way at t=0 (see the module docstring).
+
+    Args:
+        cat: The catalogue (review interval, lead time, safety cover).
+        daily: The plan's demand per SKU per day.
+        streams: The model's streams (``opening.stock.lead_time``, ``opening.stock.demand``).
+
+    Returns:
+        On hand per SKU, and (sku, quantity, hours until it arrives) per order on its way.
+    """
+    lead = cat.replenishment_lead_time
+    review = cat.review_interval
+    per_review = daily * review / 24.0
+    level = daily * (lead.mean + review + cat.safety_cover) / 24.0
+    lead_stream = streams.get("opening.stock.lead_time")
+    gen = streams.get("opening.stock.demand").generator
+    on_hand = level - gen.poisson(per_review)
+    pipeline: list[tuple[int, int, float]] = []
+    reviews = max(math.ceil((1.0 + TAIL) * lead.mean / review), 1)  # past the lead's tail
+    for k in range(1, reviews + 1):
+        left = lead.sample(lead_stream) - k * review
+        qty = gen.poisson(per_review)
+        if left <= 0:
+            continue
+        for sku in np.flatnonzero(qty).tolist():
+            pipeline.append((sku, int(qty[sku]), left))
+            on_hand[sku] -= qty[sku]
+    return np.maximum(np.round(on_hand), 0).astype(np.int64), pipeline

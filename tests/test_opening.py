@@ -1,0 +1,119 @@
+"""Opening balances (sim/opening.py): the run starts at a stationary point of its own cycles."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.distributions import Gamma, Lognormal, Triangular, Uniform
+from sim.model import OmniModel
+from sim.opening import equilibrium_residual, length_biased
+from sim.runner import prepare, run_replication
+from sim.scenario import load
+from sim.streams import Streams
+
+N = 20_000
+
+
+def _mean_ci(x: np.ndarray) -> tuple[float, float]:
+    """Mean and the half-width of its 99.9% normal interval."""
+    return float(x.mean()), 3.29 * float(x.std(ddof=1)) / math.sqrt(len(x))
+
+
+@pytest.mark.parametrize("cv", [0.3, 0.6, 1.5])
+def test_equilibrium_residual_of_a_gamma_gap_has_the_theoretical_mean(cv: float) -> None:
+    """Renewal theory: the residual of an interval under way at a random moment has mean
+    E[G^2] / (2 E[G]) = (1 + cv^2) / 2 x mean."""
+    mean = 30.0
+    shape = 1.0 / cv ** 2
+    dist = Gamma(shape, mean / shape)
+    s = Streams(7).get("test.residual")
+    x = np.array([equilibrium_residual(dist, s) for _ in range(N)])
+    m, half = _mean_ci(x)
+    expected = (1 + cv * cv) / 2 * mean
+    assert abs(m - expected) < half, f"{m:.3f} vs {expected:.3f} +/- {half:.3f}"
+
+
+@pytest.mark.parametrize("dist", [Lognormal(10.0, 0.8), Uniform(2.0, 12.0),
+                                  Triangular(1.0, 2.0, 9.0)], ids=lambda d: d.name)
+def test_length_biased_draws_have_mean_second_moment_over_first(dist: object) -> None:
+    """Closed form (lognormal) and rejection sampling (uniform, triangular) alike: the
+    length-biased mean is E[X^2] / E[X], estimated from plain draws of the same family."""
+    plain_s, biased_s = Streams(3).get("test.plain"), Streams(3).get("test.biased")
+    plain = np.array([dist.sample(plain_s) for _ in range(4 * N)])  # type: ignore[attr-defined]
+    expected = float((plain ** 2).mean() / plain.mean())
+    biased = np.array([length_biased(dist, biased_s) for _ in range(N)])  # type: ignore[arg-type]
+    m, half = _mean_ci(biased)
+    assert abs(m - expected) < half + 0.01 * expected
+
+
+def _opened(seed: int = 1) -> OmniModel:
+    """The baseline just after t=0: every existing customer has taken its opening state."""
+    model = OmniModel(load("baseline").scenario, seed=seed)
+    model.env.run(until=1e-6)
+    return model
+
+
+def test_receivables_exist_at_the_start_with_ages_spread_over_the_terms() -> None:
+    """Receivables at t=0; the ages of opening invoices (drawn again here for customers of
+    each business segment) spread from 0 past the terms, up to the write-off."""
+    model = _opened()
+    assert model.ledger.ar > 0
+    assert model.ledger.invoiced_all == pytest.approx(model.ledger.ar)
+    sc = model.scenario
+    for name in ("small_business", "enterprise"):
+        buyer = next(a for a in model.agents if a.segment == name)
+        starts = [model.opening.start(buyer) for _ in range(4000)]
+        ages = np.array([s.age for s in starts if s.plan is not None]) / 24.0
+        terms = sc.segments[name].payment.terms / 24.0
+        assert ages.min() < 1.0
+        assert 0.3 * terms < np.median(ages) < terms
+        assert (ages > terms).mean() > 0.05, "late payers' invoices are older than the terms"
+        assert ages.max() < terms + sc.costs.write_off_after / 24.0 + 1.0
+
+
+def test_share_of_business_customers_holding_an_invoice_matches_the_cycle() -> None:
+    """Binomial: each existing business customer holds an invoice with probability
+    (mean open time) / (mean cycle); 4 standard errors."""
+    for seed in (1, 2):
+        model = _opened(seed)
+        for name in ("small_business", "enterprise"):
+            n = model.scenario.segments[name].existing_customers
+            p = model.opening.cycles[name].shares[2]
+            k = sum(1 for a in model.agents if a.segment == name and a.receivable > 0)
+            assert abs(k - n * p) <= 4 * math.sqrt(n * p * (1 - p)), (name, k, n * p)
+
+
+def test_orders_in_flight_and_stock_on_order_at_the_start() -> None:
+    model = _opened()
+    assert model.ledger.orders_open > 0
+    inv = model.inventory
+    assert inv.on_order.sum() > 0, "replenishments are on their way at t=0"
+    assert (inv.stock >= 0).all()
+
+
+def test_empty_opening_keeps_the_old_start() -> None:
+    model = OmniModel(load("baseline", ["opening={state: empty}"]).scenario)
+    model.env.run(until=1e-6)
+    assert model.ledger.ar == 0 and model.ledger.orders_open == 0
+    assert model.inventory.on_order.sum() == 0
+    assert model.stage_counts["dormant"] == sum(
+        s.existing_customers for s in model.scenario.segments.values()
+        if s.kind != "service")
+
+
+def test_conservation_holds_with_the_opening_balances() -> None:
+    rep = run_replication(prepare("baseline", days=20, overrides=["warmup=2 d"]))
+    con = rep.checks["conservation"]
+    assert all(v["ok"] for v in con.values()), con
+    assert con["money"]["invoiced"] > con["money"]["paid"] > 0
+
+
+def test_same_seed_same_opening() -> None:
+    a, b = _opened(4), _opened(4)
+    assert a.ledger.ar == b.ledger.ar
+    assert a.inventory.stock.tolist() == b.inventory.stock.tolist()
+    assert a.inventory.on_order.tolist() == b.inventory.on_order.tolist()
+    assert _opened(5).ledger.ar != a.ledger.ar
