@@ -92,6 +92,7 @@ def enter(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
         model.customers_ever.add(c.market_id)
         if c.cohort:
             L.count("new_customers")
+        c.join_base()
     t1 = c.env.now
     yield from links["oms_to_erp"].transfer(n_lines)
     yield from system(c, "erp", "order posted")
