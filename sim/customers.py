@@ -116,6 +116,7 @@ class Customer(mesa.Agent):
                              if rt.credit_limit is not None else None)
         self._wake: simpy.Event | None = None
         self.done = False
+        self.in_base = False  # has ordered and is still a customer (see join_base)
         # business objects for the event log (if it keeps them): see log() and relate()
         self._prospect = self.kind != "service"  # a lead until the first purchase is done
         self._related: tuple[int, str, float] = (0, "", 0.0)
@@ -126,6 +127,7 @@ class Customer(mesa.Agent):
         if existing:
             self.purchases = 1
             model.customers_ever.add(self.market_id)
+            self.join_base()
         env.process(self.journey(existing, channel))
 
     # -- bookkeeping --------------------------------------------------------------------------
@@ -175,11 +177,23 @@ class Customer(mesa.Agent):
         if self._wake is not None and not self._wake.triggered:
             self._wake.succeed()
 
+    def join_base(self) -> None:
+        """The customer joins its segment's customer base (its first order, or the opening
+        base); it leaves the base when its relationship ends (:meth:`finish`)."""
+        if not self.in_base:
+            self.in_base = True
+            self.model.base[self.segment] += 1
+            self.model.base_joins[self.segment] += 1
+
     def finish(self, state: str) -> None:
-        """Enter the terminal ``state`` and leave the model."""
+        """Enter the terminal ``state`` and leave the model (and the customer base, unless the
+        run merely ends with the customer ``in_flight``)."""
         if self.done:
             return
         self.done = True
+        if self.in_base and state != "in_flight":
+            self.model.base[self.segment] -= 1
+            self.model.base_leaves[self.segment] += 1
         self.set_stage("")
         self.model.terminal[state] += 1
         self.model.dormant.pop(self.unique_id, None)

@@ -131,6 +131,11 @@ class OmniModel(mesa.Model):
         self.market_stream = self.streams.get("market.member")  # who a new lead is
         self.market_size = scenario.market.addressable_customers
         self.customers_ever: set[int] = set()
+        #: the customer base per segment: customers who have ordered and are still customers
+        #: (the opening base from the start); joins and leaves since the start (sim.steady)
+        self.base: Counter[str] = Counter()
+        self.base_joins: Counter[str] = Counter()
+        self.base_leaves: Counter[str] = Counter()
         self._case = 0
         self.created = 0
         self._build_stations()

@@ -170,6 +170,64 @@ def scenarios_validate(files: tuple[str, ...]) -> None:
         sys.exit(EXIT_BAD_INPUT)
 
 
+@scenarios.command("steady")
+@click.argument("scenario")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Apply overrides first (as for run).")
+@click.option("-r", "--replications", type=click.IntRange(1, 100), default=2, show_default=True,
+              help="Runs to measure over (seeds seed, seed+1, ...).")
+@click.option("--days", type=click.FloatRange(min=150.0), default=730.0, show_default=True,
+              help="Length of each measuring run; the first 120 days are left out.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: when stderr is a terminal).")
+def scenarios_steady(scenario: str, overrides: tuple[str, ...], replications: int, days: float,
+                     progress: bool | None) -> None:
+    """Measure the customer base SCENARIO keeps by itself, per segment.
+
+    A run starts with each segment's existing_customers. If that is not the size the
+    scenario's own flow keeps, the base drifts for years and throughput, revenue and DSO depend
+    on how long you simulate. This runs the scenario for --days, measures per segment how many
+    customers join the base per day (first orders) and how long a member stays, and
+    prints the size at which the two balance (Little's law), with a 95% interval over the
+    replications, and the lines to put into the scenario file.
+
+    \b
+    Example:
+      omnisim scenarios steady baseline -r 3
+    """
+    from sim.runner import prepare
+    from sim.steady import steady_base
+
+    loaded = prepare(scenario, overrides)
+    show = sys.stderr.isatty() if progress is None else progress
+    with progress_bar(show, "measuring", "runs") as bar:
+        task = None if bar is None else bar.add_task("measuring", total=replications)
+        result = steady_base(loaded, replications=replications, days=days,
+                             progress=None if bar is None else
+                             (lambda r: bar.update(task, completed=r)))
+    _print_steady(loaded.scenario.name, result, days, replications)
+
+
+def _print_steady(name: str, result: Any, days: float, replications: int) -> None:
+    from rich.table import Table
+
+    t = Table(title=f"{name}: customer base in steady state ({replications} x {days:g} days)")
+    for col in ("segment", "existing_customers", "steady state", "95% interval",
+                "joins per day", "mean stay (days)"):
+        t.add_column(col, justify="left" if col == "segment" else "right")
+    for b in result:
+        interval = (f"{format_value(b.low, '{:,.0f}')} - {format_value(b.high, '{:,.0f}')}"
+                    if b.low == b.low else "n/a")
+        t.add_row(b.segment, f"{b.declared:,}", format_value(b.steady, "{:,.0f}"), interval,
+                  format_value(b.joins_per_day, "{:.2f}"),
+                  format_value(b.stay_days, "{:,.0f}"))
+    console().print(t)
+    click.echo("segments:")
+    for b in result:
+        steady = round(b.steady) if b.steady == b.steady else b.declared
+        click.echo(f"  {b.segment}: {{existing_customers: {steady}}}")
+
+
 @scenarios.command("schema")
 def scenarios_schema() -> None:
     """Print the scenario JSON schema (version 1)."""

@@ -93,6 +93,7 @@ def enter(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
         if c.cohort:
             L.count("new_customers")
             L.count(f"new_customers.{c.segment}")
+        c.join_base()
     t1 = c.env.now
     yield from links["oms_to_erp"].transfer(n_lines)
     yield from system(c, "erp", "order posted")
