@@ -41,6 +41,8 @@ class Ledger:
         self.obs: defaultdict[str, list[float]] = defaultdict(list)
         self.revenue_by_source = Amounts()
         self.revenue_by_segment = Amounts()
+        #: hours of rework (putting errors right) each team did in the window
+        self.rework_hours = Amounts()
         # whole-run totals for conservation checks
         self.invoiced_all = 0.0
         self.paid_all = 0.0
@@ -72,6 +74,11 @@ class Ledger:
         """Add a cost in the window to a cost bucket."""
         if self.active and amount:
             self.costs[bucket] += amount
+
+    def rework(self, team: str, hours: float) -> None:
+        """``team`` spent ``hours`` of work putting an error right (in the window)."""
+        if self.active:
+            self.rework_hours[team] += hours
 
     def revenue(self, amount: float, source: str, segment: str) -> None:
         """Recognise revenue (at delivery)."""
