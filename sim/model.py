@@ -39,6 +39,7 @@ from sim.opening import OpeningBalances
 from sim.resources import INFINITE, Station
 from sim.scenario import Scenario, ServiceSegment
 from sim.segments import SegmentRuntime
+from sim.staffing import start_planners
 from sim.streams import Streams
 
 #: Journey stages shown in the time series (customers currently at each).
@@ -171,6 +172,8 @@ class OmniModel(mesa.Model):
             st["installers"] = Station(env, "installers", "partner",
                                        station_capacity(sc, "installers"), inst.hours, off)
         self.stations = st
+        #: the staffing planners of the stations staffed by a policy (sim/staffing.py)
+        self.planners = start_planners(env, st, sc)
 
     def _build_prices(self) -> None:
         """Price changes made in one master reach the others through ``master_sync``; while a

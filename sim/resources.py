@@ -17,6 +17,8 @@ from sim.calendar import OpeningHours
 if TYPE_CHECKING:
     from simpy.resources.resource import Request
 
+    from sim.staffing import WorkMeter
+
 INFINITE = 10_000
 #: answer-time target of the service level (the call-centre "80/20": 80% within 20 s, W1)
 SERVICE_LEVEL_TARGET = 20.0 / 3600
@@ -62,6 +64,12 @@ class Station(simpy.Resource):
         self.offset = offset
         self.cost_per_server_hour = cost_per_server_hour
         self.pause_when_closed = pause_when_closed
+        #: the headcount on the roster from each time on: ``(since, servers)``, in time order
+        #: (one entry unless a staffing policy changes it, :meth:`set_capacity`)
+        self._roster: list[tuple[float, int]] = [(env.now, capacity)]
+        #: records the work offered here for a staffing policy (:mod:`sim.staffing`); None
+        #: for a station whose headcount is fixed
+        self.meter: WorkMeter | None = None
         #: so many servers that nobody ever queues (a web shop's servers): served without a
         #: SimPy request, which saves two events per visit; statistics are kept the same way
         self.infinite = capacity >= INFINITE
@@ -112,14 +120,65 @@ class Station(simpy.Resource):
         return self.hours.open_hours(t0, t1, self.offset)
 
     def utilisation(self, now: float | None = None) -> float:
-        """Busy server-hours over available server-hours since the window start."""
+        """Busy server-hours over available (paid) server-hours since the window start."""
         now = self._env.now if now is None else now
-        avail = self.capacity * self.open_hours(self.window_start, now)
+        avail = self.paid_hours(self.window_start, now)
         return self.busy / avail if avail > 0 else 0.0
 
+    def paid_hours(self, t0: float, t1: float) -> float:
+        """Server-hours on the roster in ``[t0, t1]``: each headcount times the open hours
+        it was on the roster (piecewise over the changes of :meth:`set_capacity`)."""
+        roster = self._roster
+        if len(roster) == 1:
+            return roster[0][1] * self.open_hours(t0, t1)
+        total = 0.0
+        for i, (since, servers) in enumerate(roster):
+            lo = max(since, t0)
+            hi = min(roster[i + 1][0], t1) if i + 1 < len(roster) else t1
+            if hi > lo:
+                total += servers * self.open_hours(lo, hi)
+        return total
+
     def staff_cost(self, t0: float, t1: float) -> float:
-        """Cost of keeping every server available during open hours in ``[t0, t1]``."""
-        return self.cost_per_server_hour * self.capacity * self.open_hours(t0, t1)
+        """Cost of keeping the servers on the roster available during open hours in
+        ``[t0, t1]`` (the rate times :meth:`paid_hours`)."""
+        return self.cost_per_server_hour * self.paid_hours(t0, t1)
+
+    @property
+    def roster(self) -> list[tuple[float, int]]:
+        """The headcount from each time on, ``(since, servers)`` (a copy)."""
+        return list(self._roster)
+
+    def set_capacity(self, servers: int) -> None:
+        """Put ``servers`` on the roster from now on (a staffing decision taking effect).
+
+        More servers take waiting work at once (SimPy grants one queued request per
+        ``_trigger_put``, so it is called until the queue or the new servers run out);
+        fewer servers let those in service finish: nobody is interrupted, the station only
+        grants no new work until fewer than ``servers`` are busy. Pay follows the roster
+        (:meth:`paid_hours`), so a server finishing after a cut is not paid for that time.
+
+        Raises:
+            ValueError: for an unlimited station, or fewer than one server.
+        """
+        if self.infinite or servers < 1:
+            raise ValueError(f"{self.name}: cannot staff an unlimited station or put fewer "
+                             f"than 1 server on it (got {servers})")
+        if servers == self._capacity:
+            return
+        now = self._env.now
+        self._tick(now)
+        if self._roster[-1][0] == now:
+            self._roster[-1] = (now, servers)
+        else:
+            self._roster.append((now, servers))
+        self._capacity = servers
+        queue = self.put_queue
+        while queue and len(self.users) < servers:
+            waiting = len(queue)
+            self._trigger_put(None)
+            if len(queue) == waiting:  # nothing granted (cannot happen with SimPy's Resource)
+                break
 
     def is_open(self, t: float) -> bool:
         """Whether the station is open at ``t`` (cached until the next opening or closing)."""
@@ -140,6 +199,11 @@ class Station(simpy.Resource):
             return float("inf")
         self.is_open(t)
         return self._open_state[1]
+
+    @property
+    def waiting(self) -> int:
+        """Customers waiting now: queued, or waiting for the opening."""
+        return len(self.queue) + self.waiting_closed
 
     @property
     def in_service(self) -> int:
@@ -174,6 +238,9 @@ class Station(simpy.Resource):
             self.in_service_n -= 1
             self._leave(now, 0.0, work, work)  # (no answer-time count: nobody waits here)
             return True, 0.0
+        meter = self.meter
+        if meter is not None:
+            meter.offer(t0, work)
         if self.pause_when_closed and self.hours is not None:
             closed = self.hours.until_open(t0, self.offset)
             if closed > 0:  # work that arrives while closed waits for the opening

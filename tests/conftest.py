@@ -22,7 +22,7 @@ from cli_helpers import SMALL, omnisim_ok
 #: a variant of the small company that integrates what the compare and report tests show
 VARIANT = (f"extends: {SMALL}\nname: small-integrated\n"
            "links: {order_desk: {error_per_field: 0.0}}\n"
-           "channels: {call_centre: {staff: 6}}\n")
+           "channels: {call_centre: {staff: 6, staffing: {policy: fixed}}}\n")
 
 
 def _fingerprint(folder: Path) -> str:

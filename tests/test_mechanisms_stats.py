@@ -104,7 +104,8 @@ def test_removing_forced_account_creation_lowers_abandonment_by_its_share():
 
 
 def test_more_call_centre_agents_lower_call_abandonment():
-    ka, kb = paired((), ("channels.call_centre.staff=3",), ("channels.call_centre.staff=7",),
+    fixed = ("channels.call_centre.staffing={policy: fixed}",)  # not resized by the policy
+    ka, kb = paired(fixed, ("channels.call_centre.staff=3",), ("channels.call_centre.staff=7",),
                     days=35)
     mean, lo, hi = diff_ci(ka, kb, "call_abandonment_rate")
     assert hi < 0, f"call abandonment should fall: diff {mean:.4f} CI [{lo:.4f}, {hi:.4f}]"
@@ -159,9 +160,10 @@ def test_phase4_call_abandonment_when_staffed_for_80_20():
     """W1, W2: staff the phase-4 call centre with the fewest agents that reach an 80/20
     service level (80% of calls answered within 20 s, mean over replications); callers with
     75-s mean patience then abandon 3-15% of calls."""
-    for staff in range(1, 8):
-        outs = run_jobs(plan([PHASE4], CAL_REPS, 1, (f"channels.call_centre.staff={staff}",),
-                             CAL_DAYS), workers=1)
+    for staff in range(1, 8):  # a fixed headcount each (the shipped policy would resize it)
+        sets = (f"channels.call_centre.staff={staff}",
+                "channels.call_centre.staffing={policy: fixed}")
+        outs = run_jobs(plan([PHASE4], CAL_REPS, 1, sets, CAL_DAYS), workers=1)
         ks = [o.kpis for o in outs]
         sl, _, _ = _interval(ks, "call_service_level")
         if sl >= 0.80:

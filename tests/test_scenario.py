@@ -107,7 +107,8 @@ def test_baseline_loads_with_units_converted() -> None:
     assert isinstance(stock_sync, BatchLink) and stock_sync.interval == pytest.approx(0.25)
     # money -> float in the scenario currency
     assert sc.channels["store"].cost_per_staff_hour == 22.0
-    assert sc.costs.error_fix == 53.0 and sc.costs.pick_pack == 3.5
+    assert sc.costs.reship == 8.0 and sc.costs.pick_pack == 3.5
+    assert sc.costs.error_fix_time.mean == pytest.approx(1.9)  # S:O9: 53 USD at 28 USD/h
     assert sc.segments["consumer"].cost_per_lead == {"ads": 0.6, "organic": 0.0}
     # distributions: analytic mean in hours (or money)
     assert sc.segments["consumer"].patience.call.mean == pytest.approx(75 / 3600)
@@ -401,7 +402,17 @@ FIELD_ERRORS: list[tuple[str, Callable[[Raw], object], tuple[str, ...]]] = [
     ("warmup-equals-horizon", _set("warmup", "90 d"), ("warmup", "horizon")),
     ("warmup-beyond-horizon", _set("warmup", "100 d"), ("warmup", "horizon")),
     ("bare-number-duration", _set("horizon", 90), ("horizon", "unit")),
-    ("bare-number-money", _set("costs.error_fix", 53), ("costs.error_fix", "USD")),
+    ("bare-number-money", _set("costs.reship", 8), ("costs.reship", "USD")),
+    ("staffing-unknown-policy", _set("teams.order_desk.staffing", {"policy": "vibes"}),
+     ("teams.order_desk.staffing", "fixed", "occupancy", "service_level")),
+    ("staffing-max-below-min",
+     _set("teams.order_desk.staffing", {"policy": "occupancy", "min": 3, "max": 2}),
+     ("teams.order_desk.staffing", "max", "min")),
+    ("staffing-occupancy-above-one",
+     _set("warehouse.staffing", {"policy": "occupancy", "target": 1.2}),
+     ("warehouse.staffing", "target")),
+    ("staffing-unstaffed-channel", _set("channels.web.staffing", {"policy": "occupancy"}),
+     ("channels.web", "staffed")),
 ]
 
 

@@ -105,8 +105,10 @@ def _invoice(c: Buyer, o: Order, t0: float) -> Generator[simpy.Event, Any, None]
 
 
 def _dispute(c: Buyer, o: Order, collections: str) -> Generator[simpy.Event, Any, None]:
-    """A wrong price on the invoice: the customer disputes it, collections resolve it and a
-    corrected invoice goes out (the payment clock restarts)."""
+    """A wrong price on the invoice: the customer disputes it, collections resolve it (their
+    touch time plus ``costs.error_fix_time`` of correction work, counted as their rework
+    hours; the pay is labour cost) and a corrected invoice goes out (the payment clock
+    restarts)."""
     model = c.model
     sc = model.scenario
     L = model.ledger
@@ -120,12 +122,13 @@ def _dispute(c: Buyer, o: Order, collections: str) -> Generator[simpy.Event, Any
     yield env.timeout(c.seg.payment.terms * 0.5)
     t1 = env.now
     yield from contact(c, "dispute")
-    yield from model.stations[collections].serve(
-        team.touch_time.sample(model.streams.get(f"{collections}.dispute_touch")))
+    work = team.touch_time.sample(model.streams.get(f"{collections}.dispute_touch"))
+    work += sc.costs.error_fix_time.sample(model.streams.get(f"{collections}.dispute_fix"))
+    yield from model.stations[collections].serve(work)
+    L.rework(collections, work)
     yield env.timeout(sc.costs.dispute_handling_time.sample(
         model.streams.get(f"{collections}.dispute")))
-    L.cost("rework", sc.costs.error_fix)
-    c.log("dispute resolved", collections, t1, cost=sc.costs.error_fix, objects="invoice")
+    c.log("dispute resolved", collections, t1, objects="invoice")
     yield from model.links["invoicing"].transfer(len(o.skus))
 
 

@@ -7,7 +7,8 @@
 - The warehouse picks after ``erp_to_wms`` releases the order; a carrier (booked through
   ``carrier_booking``) delivers, late with probability ``1 - on_time`` (CALIBRATION I7).
 - A wrong address (keying error) fails the delivery and costs a re-shipment; a wrong item is
-  sent back and re-shipped.
+  sent back and re-shipped; the customer-service team puts either right first (rework, work
+  on a named team).
 - Products that need it are installed by the systems integrator's teams, booked through
   ``installer_booking``.
 - Customers who cannot see their order status themselves call to ask ("where is my order").
@@ -155,20 +156,36 @@ def _reserve(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
 
 
 def _rework(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
-    """Keying errors found at delivery: a wrong address fails the delivery (re-shipped), a
-    wrong item comes back and the right one is re-shipped."""
+    """Keying errors found at delivery: a wrong address fails the delivery, a wrong item
+    comes back. Either is put right by the customer-service team (``costs.error_fix_time``
+    of work, queued like any other; its pay is labour cost) before the re-shipment; the
+    parcel and the return handling are out-of-pocket ``rework`` cost."""
     sc = c.model.scenario
     L = c.model.ledger
     if o.errors_address or c.address_error:
         L.count("failed_deliveries")
-        L.cost("rework", sc.costs.error_fix + sc.costs.reship)
+        yield from fix_error(c, "wrong address")
+        L.cost("rework", sc.costs.reship)
         yield from _deliver(c, o, reship=True)
     if o.errors_item:
         L.count("wrong_items")
         L.count("returns")  # the wrong item comes back: a return caused by an error
-        L.cost("rework", sc.costs.error_fix + sc.costs.reship + sc.costs.return_handling)
         c.penalise(c.seg.after_sale.wrong_order_penalty)
+        yield from fix_error(c, "wrong item")
+        L.cost("rework", sc.costs.reship + sc.costs.return_handling)
         yield from _deliver(c, o, reship=True)
+
+
+def fix_error(c: Buyer, what: str) -> Generator[simpy.Event, Any, None]:
+    """The customer-service team puts one keying error right: ``costs.error_fix_time`` of
+    work at the team with role ``customer_service``, counted as its rework hours."""
+    model = c.model
+    team = model.scenario.team_for("customer_service")
+    t0 = c.env.now
+    work = model.scenario.costs.error_fix_time.sample(model.streams.get(f"{team}.rework"))
+    yield from model.stations[team].serve(work)
+    model.ledger.rework(team, work)
+    c.log(f"error fixed: {what}", team, t0)
 
 
 def _deliver(c: Buyer, o: Order, reship: bool = False) -> Generator[simpy.Event, Any, None]:

@@ -19,6 +19,7 @@ import numpy as np
 from sim.kpis import registry
 from sim.kpis.formulas import Quantity, is_interval, kpi
 from sim.kpis.spec import Family, Kpi
+from sim.staffing import policy_of
 
 if TYPE_CHECKING:
     from sim.model import OmniModel
@@ -30,14 +31,31 @@ def contact_centres(model: OmniModel) -> list[str]:
     return model.scenario.channels_of("contact_centre")
 
 
+def labour(model: OmniModel) -> dict[str, dict[str, float]]:
+    """Per station with people on a roster (staffed channels, teams, the warehouse), in the
+    window: paid staff-hours (headcount x open hours, piecewise over the roster), labour
+    cost (their rate x those hours) and the mean headcount (paid hours / open hours)."""
+    t0, t1 = model.ledger.window_start, model.env.now
+    out = {}
+    for name, st in model.stations.items():
+        if policy_of(model.scenario, name) is None:
+            continue
+        hours = st.paid_hours(t0, t1)
+        open_hours = st.open_hours(t0, t1)
+        out[name] = {"staff_hours": hours, "labour_cost": st.cost_per_server_hour * hours,
+                     "headcount": hours / open_hours if open_hours > 0 else 0.0}
+    return out
+
+
 def costs(model: OmniModel) -> dict[str, float]:
-    """Cost of the window by bucket (staff, systems, transactions, logistics, ...)."""
+    """Cost of the window by bucket (staff, systems, transactions, logistics, ...); staff is
+    the sum of the stations' labour cost (:func:`labour`)."""
     L = model.ledger
     sc = model.scenario
     t0, t1 = L.window_start, model.env.now
     days = (t1 - t0) / 24.0
     out: dict[str, float] = dict.fromkeys(registry.cost_buckets(), 0.0)
-    out["staff"] = sum(s.staff_cost(t0, t1) for s in model.stations.values())
+    out["staff"] = sum(s["labour_cost"] for s in labour(model).values())
     sysc = 0.0
     for spec in sc.systems.values():
         sysc += spec.instances * (spec.cost_per_instance_day
@@ -75,6 +93,11 @@ class Context:
     def cost(self) -> dict[str, float]:
         """Cost of the window by bucket (:func:`costs`)."""
         return costs(self.model)
+
+    @cached_property
+    def labour(self) -> dict[str, dict[str, float]]:
+        """Staff-hours, labour cost and mean headcount per staffed station (:func:`labour`)."""
+        return labour(self.model)
 
     @cached_property
     def centres(self) -> list[str]:

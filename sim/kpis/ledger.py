@@ -58,6 +58,8 @@ class Ledger:
         #: window money by segment: ``"revenue.<segment>"``, ``"refunds.<segment>"``,
         #: ``"cogs.<segment>"``, ``"<cost bucket>.<segment>"`` (acquisition, marketing)
         self.by_segment = Amounts()
+        #: hours of rework (putting errors right) each team did in the window
+        self.rework_hours = Amounts()
         # whole-run totals for conservation checks
         self.invoiced_all = 0.0
         self.paid_all = 0.0
@@ -105,6 +107,11 @@ class Ledger:
             self.costs[bucket] += amount
             if segment is not None:
                 self.by_segment[f"{bucket}.{segment}"] += amount
+
+    def rework(self, team: str, hours: float) -> None:
+        """``team`` spent ``hours`` of work putting an error right (in the window)."""
+        if self.active:
+            self.rework_hours[team] += hours
 
     def revenue(self, amount: float, source: str, segment: str) -> None:
         """Recognise revenue (at delivery)."""

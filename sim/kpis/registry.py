@@ -91,6 +91,23 @@ def _utilisation(ctx: Any) -> dict[str, float]:
     return {name: s["utilisation"] for name, s in sorted(ctx.stats.items())}
 
 
+def _labour(key: str) -> Any:
+    """Per staffed station, one of :func:`sim.kpis.compute.labour`'s numbers."""
+    return lambda ctx: {name: s[key] for name, s in sorted(ctx.labour.items())}
+
+
+def _labour_family(key: str, label: str, short: str, unit: Unit, better: Better,
+                   definition: str) -> Family:
+    """A family of one of :func:`sim.kpis.compute.labour`'s numbers per staffed station."""
+    name = label.lower()
+    return Family(key, label, name, unit, better, definition, values=_labour(key),
+                  shown={RUN}, child_label=short + ": {name}", child_name="{name} " + name)
+
+
+def _rework_hours(ctx: Any) -> dict[str, float]:
+    return {name: ctx.ledger.rework_hours[name] for name in sorted(ctx.scenario.teams)}
+
+
 def _b2b_segments(ctx: Any) -> list[str]:
     return [name for name, seg in ctx.scenario.segments.items()
             if seg.kind not in ("b2c", "service")]  # the B2B sales funnel only
@@ -103,11 +120,13 @@ def _buyer_segments(ctx: Any) -> list[str]:
 
 # --------------------------------------------------------------------------- the registry
 COST_PARTS = (
-    Part("staff", definition="every server of every staffed station, paid for open hours"),
+    Part("staff", definition="every server on the roster of every staffed station, paid for "
+                             "open hours (`labour_cost` summed)"),
     Part("systems", definition="instances x daily cost + IT staff, channel fixed costs"),
     Part("transactions", definition="per interaction / system transaction"),
     Part("logistics", definition="pick/pack, parcels, returns"),
-    Part("rework", definition="error fixing, re-shipments, disputes"),
+    Part("rework", definition="out-of-pocket cost of errors: re-shipments and the return of "
+                              "wrong items (the work of putting them right is labour cost)"),
     Part("partners", definition="reseller commission, installation jobs"),
     Part("coop_funds", "Co-op funds", definition="co-op marketing earned by resellers' volume"),
     Part("marketing", definition="promotions"),
@@ -366,6 +385,21 @@ KPIS: tuple[Kpi | Family, ...] = (
     Family("utilisation", "Utilisation", "utilisation", SHARE, NEITHER,
            "per station: busy server-hours / (servers x open hours)", values=_utilisation,
            child_label="Utilisation: {name}", child_name="{name} utilisation"),
+    _labour_family("staff_hours", "Paid staff-hours", "Staff-hours", HOURS, NEITHER,
+                   "per staffed station (staffed channels, teams, warehouse): headcount on the "
+                   "roster x open hours, summed piecewise over the staffing decisions"),
+    _labour_family("labour_cost", "Labour cost", "Labour cost", MONEY, LOWER,
+                   "per staffed station: its hourly rate x its paid staff-hours (they add up "
+                   "to `cost_breakdown.staff`)"),
+    _labour_family("headcount", "Mean headcount", "Headcount", Unit.RATIO, NEITHER,
+                   "per staffed station: paid staff-hours / open hours of the window (the "
+                   "roster's mean; it follows the work under an occupancy or service-level "
+                   "staffing policy)"),
+    Family("rework_hours", "Rework hours", "rework hours", HOURS, LOWER,
+           "per team: hours of work putting errors right in the window (customer service: a "
+           "wrong item or address, `costs.error_fix_time` each; collections: a disputed "
+           "invoice, touch time plus `costs.error_fix_time`)", values=_rework_hours,
+           shown={RUN}, child_label="Rework hours: {name}", child_name="{name} rework hours"),
 )
 
 

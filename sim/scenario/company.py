@@ -25,6 +25,7 @@ from sim.scenario.fields import (
     duration_default,
     hours_default,
 )
+from sim.scenario.staffing import Staffing, fixed
 
 
 # --------------------------------------------------------------------------- links
@@ -166,11 +167,16 @@ class Channel(Strict):
     cost_per_staff_hour: Money = 0.0
     cost_per_interaction: Money = 0.0
     fixed_cost_per_day: Money = 0.0
+    staffing: Staffing = Field(default_factory=fixed,
+                               description="how the headcount follows the work (staff is the "
+                                           "opening headcount)")
 
     @model_validator(mode="after")
     def _staff(self) -> Channel:
         if self.staffed and self.staff < 1:
             raise ValueError("a staffed channel needs staff >= 1")
+        if not self.staffed and self.staffing.policy != "fixed":
+            raise ValueError("staffing: only a staffed channel has a staffing policy")
         return self
 
 
@@ -188,7 +194,8 @@ class System(Strict):
 class Team(Strict):
     """Clerks who move work by hand; ``touch_time`` is their work per item where no link
     says otherwise (a credit review, a dunning call, a return). ``role`` says which work
-    the journey sends them (the classic names imply it)."""
+    the journey sends them (the classic names imply it). ``staff`` is the opening headcount;
+    ``staffing`` says how it follows the work (:mod:`sim.scenario.staffing`)."""
 
     role: TeamRole = Field(description="order_desk, credit_control, collections, purchasing, "
                                        "sales_ops or customer_service")
@@ -196,6 +203,9 @@ class Team(Strict):
     hours: Hours = Field(default_factory=hours_default("Mon-Fri 08:00-17:00"))
     cost_per_staff_hour: Money = 0.0
     touch_time: DurationDist = Field(default_factory=duration_default("10 min"))
+    staffing: Staffing = Field(default_factory=fixed,
+                               description="how the headcount follows the work (staff is the "
+                                           "opening headcount)")
 
 
 class Quoting(Strict):
@@ -258,6 +268,9 @@ class Warehouse(Strict):
     hours: Hours = Field(default_factory=hours_default("Mon-Sat 06:00-22:00"))
     pick_time: DurationDist
     cost_per_picker_hour: Money = 0.0
+    staffing: Staffing = Field(default_factory=fixed,
+                               description="how the number of pickers follows the work "
+                                           "(pickers is the opening number)")
     bopis: Flag = False
     bopis_share: Prob = 0.3
     returns_to_store: Flag = False
@@ -312,7 +325,10 @@ class Costs(Strict):
     """Unit costs and collection policy."""
 
     pick_pack: Money = 0.0
-    error_fix: Money = 0.0
+    error_fix_time: DurationDist = Field(
+        default_factory=duration_default("0 h"),
+        description="work of the customer-service team to put one keying error right (a "
+                    "wrong item or address); collections spend it on a disputed invoice")
     reship: Money = 0.0
     return_handling: Money = 0.0
     dispute_handling_time: DurationDist = Field(

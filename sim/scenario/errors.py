@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.scenario.company import LINK_MODELS
 from sim.scenario.segments import SEGMENT_MODELS
+from sim.scenario.staffing import STAFFING_MODELS
 
 
 class ScenarioError(Exception):
@@ -24,7 +25,11 @@ def set_path(parts: Sequence[str | int]) -> str:
 def _is_union_tag(loc: Sequence[Any], i: int) -> bool:
     """True if ``loc[i]`` is the tag pydantic puts into the location of an error inside a
     discriminated union (``links.<name>.<mode>.<field>``, ``segments.<name>.<kind>.<field>``),
-    not a segment or supplier that happens to have such a name."""
+    not a segment or supplier that happens to have such a name. A staffing policy's tag
+    follows ``staffing`` (``teams.<name>.staffing.<policy>``, ``warehouse.staffing.<policy>``),
+    where no name of the file's own can be."""
+    if i >= 1 and loc[i - 1] == "staffing" and loc[i] in STAFFING_MODELS:
+        return True
     if i != 2 or len(loc) <= 3:
         return False
     return ((loc[0] == "links" and loc[i] in LINK_MODELS)
@@ -32,8 +37,12 @@ def _is_union_tag(loc: Sequence[Any], i: int) -> bool:
 
 
 def _union_model(loc: Sequence[Any], i: int) -> type[BaseModel]:
+    if loc[i - 1] == "staffing":
+        return STAFFING_MODELS[loc[i]]
     models: Mapping[str, type[BaseModel]] = LINK_MODELS if loc[0] == "links" else SEGMENT_MODELS
     return models[loc[i]]
+
+
 def _model_at(model: type[BaseModel], loc: Sequence[Any]) -> type[BaseModel] | None:
     """Walk ``loc`` through the schema to the model that holds the field ``loc[-1]``."""
     cls: Any = model
@@ -102,6 +111,7 @@ def explain(exc: ValidationError, source: str, model: type[BaseModel]) -> Scenar
     etype = err["type"]
     msg = err["msg"].removeprefix("Value error, ")
     segments = bool(raw_loc) and raw_loc[0] == "segments"
+    staffing = bool(raw_loc) and raw_loc[-1] == "staffing"
     kind = (str(raw_loc[2]) if segments and len(raw_loc) == 4 and _is_union_tag(raw_loc, 2)
             else None)
     if etype == "extra_forbidden":
@@ -119,10 +129,12 @@ def explain(exc: ValidationError, source: str, model: type[BaseModel]) -> Scenar
         msg = ("a name starts with a letter and has only letters, digits and '_' "
                "(at most 64 characters)")
     elif etype == "union_tag_invalid":
-        msg = ("kind must be one of b2c, smb, enterprise, service" if segments
+        msg = ("policy must be one of fixed, occupancy, service_level" if staffing
+               else "kind must be one of b2c, smb, enterprise, service" if segments
                else "mode must be one of manual, batch, realtime")
     elif etype == "union_tag_not_found":
-        msg = ("needs 'kind' (b2c, smb, enterprise or service)" if segments
+        msg = ("needs 'policy' (fixed, occupancy or service_level)" if staffing
+               else "needs 'kind' (b2c, smb, enterprise or service)" if segments
                else "needs 'mode' (manual, batch or realtime)")
     more = len(errors) - 1
     tail = f" (+{more} more)" if more else ""

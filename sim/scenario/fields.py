@@ -143,7 +143,8 @@ TeamRole = Literal["order_desk", "credit_control", "collections", "purchasing", 
                    "customer_service"]
 TEAM_ROLES: tuple[str, ...] = TeamRole.__args__  # type: ignore[attr-defined]
 #: Team roles the journey sends work to directly; a scenario needs one team of each.
-REQUIRED_TEAM_ROLES: tuple[str, ...] = ("credit_control", "collections", "sales_ops")
+REQUIRED_TEAM_ROLES: tuple[str, ...] = ("credit_control", "collections", "sales_ops",
+                                         "customer_service")
 
 #: Back-office systems are keyed by what they are: one CRM, one OMS ... (several vendors'
 #: copies of one system are its ``instances``).

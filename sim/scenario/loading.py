@@ -27,8 +27,9 @@ def deep_merge(base: dict[str, Any], child: Mapping[str, Any]) -> dict[str, Any]
     """Return ``base`` updated by ``child``: mappings merge key by key, anything else replaces.
 
     A value of ``null`` in the child removes the key (so a child can drop an optional block).
-    A mapping that names a different ``mode`` (a link) or ``dist`` (a distribution) than the
-    one it replaces is taken whole, since its fields belong to the new kind.
+    A mapping that names a different ``mode`` (a link), ``dist`` (a distribution) or
+    ``policy`` (a staffing policy) than the one it replaces is taken whole, since its fields
+    belong to the new kind.
     """
     out = copy.deepcopy(base)
     for key, value in child.items():
@@ -36,7 +37,7 @@ def deep_merge(base: dict[str, Any], child: Mapping[str, Any]) -> dict[str, Any]
         if value is None:
             out.pop(key, None)
         elif isinstance(value, Mapping) and isinstance(old, dict) and not any(
-                tag in value and value[tag] != old.get(tag) for tag in ("mode", "dist")):
+                tag in value and value[tag] != old.get(tag) for tag in ("mode", "dist", "policy")):
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)

@@ -97,14 +97,16 @@ def _staff_lever(name: str, team: bool) -> Lever:
         return int(getattr(ld.scenario, block)[name].staff)
 
     def assign(ld: Loaded, value: Any) -> list[str]:
-        return [f"{block}.{name}.staff={int(value)}"]
+        # the slider puts that many people there for the whole run: a staffing policy
+        # (sim/staffing.py) would otherwise resize the roster after the first weeks
+        return [f"{block}.{name}.staff={int(value)}", f"{block}.{name}.staffing={{policy: fixed}}"]
 
     from sim.processmap import NAMES
 
     who = NAMES.get(name, name.replace("_", " "))
     return Lever(f"staff.{name}", f"{who[:1].upper()}{who[1:]}: staff", "int",
                  read, assign, low=1, high=40, step=1,
-                 help=f"people serving the {who} in its opening hours")
+                 help=f"people serving the {who} in its opening hours (a fixed headcount)")
 
 
 def _show_sync(value: Any) -> str:
