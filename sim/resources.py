@@ -101,6 +101,8 @@ class Station(simpy.Resource):
         self.wait_sum = 0.0
         self.sojourn_sum = 0.0
         self.busy = 0.0
+        #: server-hours worked off the roster in the window (see :meth:`_overtime`)
+        self.overtime = 0.0
         self.answered_in_target = 0
 
     def _tick(self, now: float) -> None:
@@ -109,9 +111,33 @@ class Station(simpy.Resource):
         dt = now - self._last
         if dt:
             nq = len(self.queue) + self.waiting_closed
+            ns = len(self.users) + self.in_service_n
             self.area_queue += nq * dt
-            self.area_system += (nq + len(self.users) + self.in_service_n) * dt
+            self.area_system += (nq + ns) * dt
+            if ns and not self.infinite:
+                self._overtime(ns, dt)
             self._last = now
+
+    def _overtime(self, serving: int, dt: float) -> None:
+        """Server-hours worked off the roster over the ``dt`` hours up to now, ``serving``
+        being served throughout: servers finishing work after a cut of the roster (more busy
+        than on the roster while open), and, at a customer-facing channel that finishes the
+        sale or call in progress after closing, the time past closing. They are paid like
+        roster hours (:meth:`paid_in_window`), so utilisation never exceeds 1 and labour cost
+        includes the overtime. Back-office work pauses while closed: no overtime then."""
+        excess = max(serving - self._capacity, 0)
+        if self.hours is None:
+            self.overtime += excess * dt
+            return
+        t0 = self._last
+        is_open, until, since = self._open_state
+        if since <= t0 and t0 + dt <= until:
+            open_part = dt if is_open else 0.0
+        else:
+            open_part = self.hours.open_hours(t0, t0 + dt, self.offset)
+        self.overtime += excess * open_part
+        if not self.pause_when_closed:
+            self.overtime += serving * (dt - open_part)
 
     def open_hours(self, t0: float, t1: float) -> float:
         """Open hours of this station in ``[t0, t1]``."""
@@ -120,10 +146,17 @@ class Station(simpy.Resource):
         return self.hours.open_hours(t0, t1, self.offset)
 
     def utilisation(self, now: float | None = None) -> float:
-        """Busy server-hours over available (paid) server-hours since the window start."""
+        """Busy server-hours over paid server-hours since the window start
+        (:meth:`paid_in_window`)."""
         now = self._env.now if now is None else now
-        avail = self.paid_hours(self.window_start, now)
+        avail = self.paid_in_window(now)
         return self.busy / avail if avail > 0 else 0.0
+
+    def paid_in_window(self, now: float) -> float:
+        """Server-hours paid since the window start: the roster's (:meth:`paid_hours`) plus
+        the overtime worked off it (:meth:`_overtime`)."""
+        self._tick(now)
+        return self.paid_hours(self.window_start, now) + self.overtime
 
     def paid_hours(self, t0: float, t1: float) -> float:
         """Server-hours on the roster in ``[t0, t1]``: each headcount times the open hours
@@ -156,7 +189,8 @@ class Station(simpy.Resource):
         ``_trigger_put``, so it is called until the queue or the new servers run out);
         fewer servers let those in service finish: nobody is interrupted, the station only
         grants no new work until fewer than ``servers`` are busy. Pay follows the roster
-        (:meth:`paid_hours`), so a server finishing after a cut is not paid for that time.
+        (:meth:`paid_hours`); a server finishing after a cut is paid for that time as
+        overtime (:meth:`paid_in_window`).
 
         Raises:
             ValueError: for an unlimited station, or fewer than one server.

@@ -34,16 +34,20 @@ def contact_centres(model: OmniModel) -> list[str]:
 def labour(model: OmniModel) -> dict[str, dict[str, float]]:
     """Per station with people on a roster (staffed channels, teams, the warehouse), in the
     window: paid staff-hours (headcount x open hours, piecewise over the roster), labour
-    cost (their rate x those hours) and the mean headcount (paid hours / open hours)."""
+    cost (their rate x those hours) and the mean headcount on the roster (roster hours / open
+    hours). Paid hours include overtime: work after closing at a channel that finishes the
+    call or sale in progress, and servers finishing after a cut of the roster
+    (:meth:`~sim.resources.Station.paid_in_window`)."""
     t0, t1 = model.ledger.window_start, model.env.now
     out = {}
     for name, st in model.stations.items():
         if policy_of(model.scenario, name) is None:
             continue
-        hours = st.paid_hours(t0, t1)
+        roster = st.paid_hours(t0, t1)
+        hours = st.paid_in_window(t1)
         open_hours = st.open_hours(t0, t1)
         out[name] = {"staff_hours": hours, "labour_cost": st.cost_per_server_hour * hours,
-                     "headcount": hours / open_hours if open_hours > 0 else 0.0}
+                     "headcount": roster / open_hours if open_hours > 0 else 0.0}
     return out
 
 

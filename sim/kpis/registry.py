@@ -19,11 +19,10 @@ Views list their KPIs in the order of :data:`KPIS` (the lead-to-cash order of th
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from sim.journey.shop import CART_REASONS
-from sim.kpis import books
+from sim.kpis import books, operations
 from sim.kpis.formulas import (
     by_segment,
     calls,
@@ -36,7 +35,6 @@ from sim.kpis.formulas import (
     per_day,
     ratio,
     revenue_from,
-    safe_ratio,
     value,
 )
 from sim.kpis.horizon import dso_min_days, lead_to_cash_min_days, quote_to_cash_min_days
@@ -52,45 +50,7 @@ SWEEP_FIGURE = View.SWEEP_FIGURE
 HEADLINE = {COMPARE, REPORT}
 
 
-# --------------------------------------------------------------------------- odd formulas
-def _call_service_level(ctx: Any) -> float:
-    """Calls answered within the target / calls offered, pooled over the contact centres;
-    0 when a contact centre had no calls (as a station reports it), NaN without one."""
-    if not ctx.centres:
-        return math.nan
-    arrivals = ctx.read(calls("arrivals"))
-    return ctx.read(calls("answered_in_target")) / arrivals if arrivals else 0.0
-
-
-def _revenue(ctx: Any) -> float:
-    return ctx.ledger.money["revenue"] - ctx.ledger.money["refunds"]
-
-
-def _total_cost(ctx: Any) -> float:
-    return sum(ctx.cost.values())  # the buckets in their order (float sums depend on it)
-
-
-def _dso(ctx: Any) -> float:
-    return safe_ratio(ctx.ledger.mean_ar, ctx.ledger.money["invoiced_credit"] / ctx.days)
-
-
-def _churn(ctx: Any) -> float:
-    return 1.0 - ctx.value("retention_rate")
-
-
-def _acquisition_cost(ctx: Any) -> float:
-    return safe_ratio(ctx.cost["acquisition"] + ctx.cost["marketing"],
-                      ctx.ledger.n["new_customers"])
-
-
-def _penetration(ctx: Any) -> float:
-    return len(ctx.model.customers_ever) / ctx.scenario.market.addressable_customers
-
-
-def _utilisation(ctx: Any) -> dict[str, float]:
-    return {name: s["utilisation"] for name, s in sorted(ctx.stats.items())}
-
-
+# --------------------------------------------------------------------------- helpers
 def _labour(key: str) -> Any:
     """Per staffed station, one of :func:`sim.kpis.compute.labour`'s numbers."""
     return lambda ctx: {name: s[key] for name, s in sorted(ctx.labour.items())}
@@ -121,7 +81,7 @@ def _buyer_segments(ctx: Any) -> list[str]:
 # --------------------------------------------------------------------------- the registry
 COST_PARTS = (
     Part("staff", definition="every server on the roster of every staffed station, paid for "
-                             "open hours (`labour_cost` summed)"),
+                             "open hours, plus overtime (`labour_cost` summed)"),
     Part("systems", definition="instances x daily cost + IT staff, channel fixed costs"),
     Part("transactions", definition="per interaction / system transaction"),
     Part("logistics", definition="pick/pack, parcels, returns"),
@@ -168,7 +128,7 @@ KPIS: tuple[Kpi | Family, ...] = (
         "callers who hung up before an agent answered / calls, contact centres pooled",
         shown={RUN, *HEADLINE, SWEEP, SWEEP_FIGURE, WORKSHOP}),
     Kpi("call_service_level", "Calls answered in 20 s", "the call service level", SHARE,
-        HIGHER, _call_service_level, "calls answered within 20 s / calls offered (the "
+        HIGHER, operations.call_service_level, "calls answered within 20 s / calls offered (the "
         "\"80/20\" service level, W1), contact centres pooled"),
     Kpi("order_accuracy", "Order accuracy", "order accuracy", SHARE, HIGHER,
         ratio("orders_accurate", "orders_closed"),
@@ -230,11 +190,11 @@ KPIS: tuple[Kpi | Family, ...] = (
         COHORT, {COMPARE}),
     Kpi("average_time_to_purchase_days", "Time to purchase, mean", "mean time to purchase",
         DAYS, LOWER, mean_of("time_to_purchase_days"), "lead arrival to first order", COHORT),
-    Kpi("dso_days", "DSO", "DSO", DAYS, LOWER, _dso, "mean receivables balance (sampled; "
+    Kpi("dso_days", "DSO", "DSO", DAYS, LOWER, operations.dso, "mean receivables balance (sampled; "
         "billed invoices plus delivered-but-not-yet-invoiced amounts, so a slow "
         "ship-to-invoice lag shows) / credit sales per day (invoices on payment terms)",
         shown={RUN, *HEADLINE, SWEEP_FIGURE, SLIDE}, min_days=dso_min_days),
-    Kpi("revenue", "Revenue", "revenue", MONEY, HIGHER, _revenue,
+    Kpi("revenue", "Revenue", "revenue", MONEY, HIGHER, operations.net_revenue,
         "revenue recognised at delivery, less refunds of returns", shown={RUN, *HEADLINE}),
     Kpi("cogs", "Cost of goods", "the cost of goods sold", MONEY, LOWER, value(money("cogs")),
         "cost of the goods delivered, recognised with their revenue at delivery: order value "
@@ -249,7 +209,7 @@ KPIS: tuple[Kpi | Family, ...] = (
         "as every delivery and return books its cost of goods)", shown={RUN}),
     Kpi("cash_collected", "Cash collected", "cash collected", MONEY, HIGHER,
         value(money("cash")), "cash received in the window", shown={WORKSHOP}),
-    Kpi("total_cost", "Cost to serve", "total cost to serve", MONEY, LOWER, _total_cost,
+    Kpi("total_cost", "Cost to serve", "total cost to serve", MONEY, LOWER, operations.total_cost,
         "cost to serve (COGS excluded): `cost_breakdown` summed", shown={RUN, WORKSHOP}),
     Family("cost_breakdown", "Cost by bucket", "cost by bucket", MONEY, LOWER,
            "cost to serve by bucket", parts=COST_PARTS, values=lambda ctx: ctx.cost,
@@ -315,13 +275,14 @@ KPIS: tuple[Kpi | Family, ...] = (
     Kpi("retention_rate", "Retention", "retention", SHARE, HIGHER,
         ratio("retained", "retention_decisions"),
         "customers who buy again / customers at a repeat decision", shown={RUN}),
-    Kpi("churn_rate", "Churn", "churn", SHARE, LOWER, _churn, "1 - `retention_rate`"),
+    Kpi("churn_rate", "Churn", "churn", SHARE, LOWER, operations.churn, "1 - `retention_rate`"),
     Kpi("customer_acquisition_cost", "Customer acquisition cost, pooled",
-        "customer acquisition cost pooled over segments", MONEY, LOWER, _acquisition_cost,
+        "customer acquisition cost pooled over segments", MONEY, LOWER,
+        operations.pooled_acquisition_cost,
         "(acquisition + marketing cost) / new customers in the window, pooled over every "
         "segment (per segment: `unit_economics_<segment>.acquisition_cost`)", decimals=2),
     Kpi("market_penetration", "Market penetration", "market penetration", SHARE, HIGHER,
-        _penetration, "distinct market members who ever bought / "
+        operations.penetration, "distinct market members who ever bought / "
         "`market.addressable_customers`", decimals=2),
     Family("revenue_by_source", "Revenue by lead source", "revenue by lead source", MONEY,
            HIGHER, "revenue by the lead source of the customer",
@@ -383,16 +344,19 @@ KPIS: tuple[Kpi | Family, ...] = (
            instances=_buyer_segments, child_label="{instance}: {label}",
            child_name="the {instance} {name}"),
     Family("utilisation", "Utilisation", "utilisation", SHARE, NEITHER,
-           "per station: busy server-hours / (servers x open hours)", values=_utilisation,
+           "per station: busy server-hours / paid server-hours (servers on the roster x open "
+           "hours, plus overtime)", values=operations.utilisation_by_station,
            child_label="Utilisation: {name}", child_name="{name} utilisation"),
     _labour_family("staff_hours", "Paid staff-hours", "Staff-hours", HOURS, NEITHER,
                    "per staffed station (staffed channels, teams, warehouse): headcount on the "
-                   "roster x open hours, summed piecewise over the staffing decisions"),
+                   "roster x open hours, summed piecewise over the staffing decisions, plus "
+                   "overtime (calls and sales finished after closing, work finished after a "
+                   "cut of the roster)"),
     _labour_family("labour_cost", "Labour cost", "Labour cost", MONEY, LOWER,
                    "per staffed station: its hourly rate x its paid staff-hours (they add up "
                    "to `cost_breakdown.staff`)"),
     _labour_family("headcount", "Mean headcount", "Headcount", Unit.RATIO, NEITHER,
-                   "per staffed station: paid staff-hours / open hours of the window (the "
+                   "per staffed station: roster staff-hours / open hours of the window (the "
                    "roster's mean; it follows the work under an occupancy or service-level "
                    "staffing policy)"),
     Family("rework_hours", "Rework hours", "rework hours", HOURS, LOWER,

@@ -70,5 +70,6 @@ def test_run_manifest_records_little_per_station_and_conservation(tmp_path: Path
     assert checks["little"]["ok"] and all(s["ok"] for s in stations.values())
     assert stations["call_centre"]["L"] > 1 and stations["call_centre"]["rel_error"] < 1e-6
     cons = checks["conservation"]
-    assert set(cons) == {"customers", "orders", "money"} and all(c["ok"] for c in cons.values())
+    assert set(cons) == {"customers", "orders", "money", "cogs", "stock", "inventory_value",
+                         "payables"} and all(c["ok"] for c in cons.values())
     assert cons["customers"]["created"] == sum(manifest["terminal_states"].values())
