@@ -279,6 +279,7 @@ class OpeningBalances:
         cum = self.model.inventory.cum
         o = Order(c.case, seg.order_value.sample(rnd), [rnd.choice(cum) for _ in range(lines)],
                   max(seg.channels, key=lambda ch: seg.channels[ch]))
+        o.opening = True
         if isinstance(seg, BusinessSegment):
             o.configured = rnd.random() < seg.configured_share
             o.install = o.configured and rnd.random() < seg.installation_share

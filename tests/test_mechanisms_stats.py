@@ -66,10 +66,12 @@ def test_longer_stock_sync_interval_raises_oversells():
 def test_rekeying_raises_order_errors_and_returns():
     """The order desk keys every field right vs with 3% errors per field (CALIBRATION O3).
     Partner orders and supplier POs are keyed without errors in both, so variant A has no
-    keying errors at all and every wrong item in B comes from the order desk."""
+    keying errors at all and every wrong item in B comes from the order desk. Order accuracy
+    counts paid orders, and business orders are paid 30-45 days after delivery (longer when
+    late), so the run is long enough for the re-keyed orders to be paid inside the window."""
     base = ("links.partner_orders.error_per_field=0.0", "links.supplier_po.error_per_field=0.0")
     ka, kb = paired(base, ("links.order_desk.error_per_field=0.0",),
-                    ("links.order_desk.error_per_field=0.03",))
+                    ("links.order_desk.error_per_field=0.03",), days=90)
     for key in ("keying_errors_per_order", "wrong_item_rate", "return_rate"):
         mean, lo, hi = diff_ci(ka, kb, key)
         assert lo > 0, f"{key} should rise: diff {mean:.4f} CI [{lo:.4f}, {hi:.4f}]"

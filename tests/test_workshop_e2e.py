@@ -140,8 +140,11 @@ class Session:
 
     def pixels(self, name: str) -> str:
         """The chart's canvas as a data URL (waits for the chart: a new model redraws them)."""
-        self.page.wait_for_selector(f".chart-{name} canvas", timeout=30_000)
-        return self.page.evaluate(f"document.querySelector('.chart-{name} canvas').toDataURL()")
+        # one step: a redraw can replace the canvas between a wait and a separate read
+        handle = self.page.wait_for_function(
+            "n => { const c = document.querySelector('.chart-' + n + ' canvas');"
+            " return c ? c.toDataURL() : null; }", arg=name, timeout=30_000)
+        return str(handle.json_value())
 
     def pick(self, label: str, option: str) -> None:
         """Choose ``option`` in the Vuetify select labelled ``label``."""

@@ -226,6 +226,8 @@ def _paid(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     if o.quote_started >= 0:
         L.observe("quote_to_cash_days", (o.paid - o.quote_started) / 24.0,
                   cohort=c.cohort)
+    if o.opening:  # entered before the run: its accuracy was never simulated
+        return
     accurate = o.correct
     perfect = accurate and not o.late and not o.backordered and not o.disputed
     L.count("orders_closed")

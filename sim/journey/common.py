@@ -37,7 +37,7 @@ class Order:
         "case", "value", "skus", "channel", "route", "placed", "configured", "install",
         "partner", "errors_item", "errors_price", "errors_address", "price_mismatch",
         "oversold", "backordered", "late", "delivered", "invoiced", "paid", "disputed",
-        "quote_started", "returned", "promised",
+        "quote_started", "returned", "promised", "opening",
     )
 
     def __init__(self, case: int, value: float, skus: list[int], channel: str):
@@ -64,6 +64,9 @@ class Order:
         self.quote_started = -1.0
         self.returned = False
         self.promised = 0.0
+        #: an order of the opening balances (:mod:`sim.opening`): placed before the run, so
+        #: its entry was not simulated and it is left out of the order-quality counts
+        self.opening = False
 
     @property
     def correct(self) -> bool:

@@ -132,11 +132,13 @@ KPIS: tuple[Kpi | Family, ...] = (
         "\"80/20\" service level, W1), contact centres pooled"),
     Kpi("order_accuracy", "Order accuracy", "order accuracy", SHARE, HIGHER,
         ratio("orders_accurate", "orders_closed"),
-        "paid orders with no keying error and no price mismatch / paid orders",
+        "paid orders with no keying error and no price mismatch / paid orders (orders of the "
+        "opening balances, entered before the run, are left out)",
         shown={RUN, *HEADLINE, SLIDE}),
     Kpi("perfect_order_rate", "Perfect orders", "the perfect-order rate", SHARE, HIGHER,
         ratio("orders_perfect", "orders_closed"), "paid orders that were accurate, on time, "
-        "complete (no backorder) and not disputed / paid orders (APQC, P4)",
+        "complete (no backorder) and not disputed / paid orders (APQC, P4; opening orders "
+        "left out)",
         shown={RUN, *HEADLINE}),
     Kpi("oversell_rate", "Oversold orders", "overselling", SHARE, LOWER,
         ratio("oversells", "orders"),
