@@ -101,7 +101,7 @@ class Station(simpy.Resource):
         self.wait_sum = 0.0
         self.sojourn_sum = 0.0
         self.busy = 0.0
-        #: server-hours worked off the roster in the window (see :meth:`_overtime`)
+        #: server-hours worked after closing in the window (see :meth:`_finish_time`)
         self.overtime = 0.0
         self.answered_in_target = 0
 
@@ -111,33 +111,9 @@ class Station(simpy.Resource):
         dt = now - self._last
         if dt:
             nq = len(self.queue) + self.waiting_closed
-            ns = len(self.users) + self.in_service_n
             self.area_queue += nq * dt
-            self.area_system += (nq + ns) * dt
-            if ns and not self.infinite:
-                self._overtime(ns, dt)
+            self.area_system += (nq + len(self.users) + self.in_service_n) * dt
             self._last = now
-
-    def _overtime(self, serving: int, dt: float) -> None:
-        """Server-hours worked off the roster over the ``dt`` hours up to now, ``serving``
-        being served throughout: servers finishing work after a cut of the roster (more busy
-        than on the roster while open), and, at a customer-facing channel that finishes the
-        sale or call in progress after closing, the time past closing. They are paid like
-        roster hours (:meth:`paid_in_window`), so utilisation never exceeds 1 and labour cost
-        includes the overtime. Back-office work pauses while closed: no overtime then."""
-        excess = max(serving - self._capacity, 0)
-        if self.hours is None:
-            self.overtime += excess * dt
-            return
-        t0 = self._last
-        is_open, until, since = self._open_state
-        if since <= t0 and t0 + dt <= until:
-            open_part = dt if is_open else 0.0
-        else:
-            open_part = self.hours.open_hours(t0, t0 + dt, self.offset)
-        self.overtime += excess * open_part
-        if not self.pause_when_closed:
-            self.overtime += serving * (dt - open_part)
 
     def open_hours(self, t0: float, t1: float) -> float:
         """Open hours of this station in ``[t0, t1]``."""
@@ -154,8 +130,7 @@ class Station(simpy.Resource):
 
     def paid_in_window(self, now: float) -> float:
         """Server-hours paid since the window start: the roster's (:meth:`paid_hours`) plus
-        the overtime worked off it (:meth:`_overtime`)."""
-        self._tick(now)
+        the overtime after closing (:meth:`_finish_time`)."""
         return self.paid_hours(self.window_start, now) + self.overtime
 
     def paid_hours(self, t0: float, t1: float) -> float:
@@ -189,8 +164,8 @@ class Station(simpy.Resource):
         ``_trigger_put``, so it is called until the queue or the new servers run out);
         fewer servers let those in service finish: nobody is interrupted, the station only
         grants no new work until fewer than ``servers`` are busy. Pay follows the roster
-        (:meth:`paid_hours`); a server finishing after a cut is paid for that time as
-        overtime (:meth:`paid_in_window`).
+        (:meth:`paid_hours`): a server finishing the work in hand after a cut is not paid
+        for it (one service at most; small against a period's paid hours).
 
         Raises:
             ValueError: for an unlimited station, or fewer than one server.
@@ -361,7 +336,11 @@ class Station(simpy.Resource):
             return start + work
         if self.pause_when_closed:
             return self.hours.finish(start, work, self.offset)
-        return start + self.hours.until_open(start, self.offset) + work
+        begin = start + self.hours.until_open(start, self.offset)
+        end = begin + work
+        if self.cost_per_server_hour:  # a sale or call finished after closing: overtime
+            self.overtime += work - self.hours.open_hours(begin, end, self.offset)
+        return end
 
     def snapshot(self, now: float) -> dict[str, Any]:
         """Window statistics at ``now`` (used for KPIs and the Little's-law check): numbers

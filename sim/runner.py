@@ -23,6 +23,7 @@ from sim.kpis.horizon import horizon_warnings
 from sim.model import OmniModel, dominant_wait
 from sim.results import RunFolder, cleanup_stale
 from sim.scenario import WARMUP_TOO_LONG, Loaded, Scenario, ScenarioError, load
+from sim.steady import base_record, base_warnings
 from sim.warmup import warmup_record
 
 Progress = Callable[[float, float], None]
@@ -89,11 +90,13 @@ class Replication:
     counts: dict[str, int] = field(default_factory=dict)  # whole run: business objects
     warmup: dict[str, Any] = field(default_factory=dict)  # sim.warmup.warmup_record
     horizon_warnings: list[str] = field(default_factory=list)  # sim.kpis.horizon
+    base: dict[str, dict[str, float]] = field(default_factory=dict)  # sim.steady.base_record
 
     @property
     def warnings(self) -> list[str]:
         """What ``omnisim run`` warns about: a warm-up shorter than MSER-5 suggests, and
-        KPIs whose statistics window is too short (one sentence each)."""
+        KPIs whose statistics window is too short, a customer base that drifts (one sentence
+        each)."""
         out = []
         w = self.warmup
         if w and not w["covered"]:
@@ -101,7 +104,7 @@ class Replication:
             out.append(f"the warm-up ({w['used_days']:g} d) is shorter than MSER-5 suggests "
                        f"({w['suggested_days']:g} d, from {worst}); see the manifest's "
                        "'warmup'")
-        return out + self.horizon_warnings
+        return out + self.horizon_warnings + base_warnings(self.base)
 
 
 def run_replication(loaded: Loaded, *, eventlog: EventLog | None = None,
@@ -124,6 +127,7 @@ def run_replication(loaded: Loaded, *, eventlog: EventLog | None = None,
         events=model.eventlog.rows,
         counts={**model.ledger.n_all, "orders_placed": model.ledger.orders_opened_all},
         warmup=warmup_record(ts, sc.warmup), horizon_warnings=horizon_warnings(sc),
+        base=base_record(model),
     )
 
 
@@ -144,6 +148,7 @@ def run_to_folder(loaded: Loaded, out: Path, label: str, *,
             "warmup_days": sc.warmup / 24.0,
             "warmup": rep.warmup,
             "opening": sc.opening.state,
+            "customer_base": rep.base,
             "warnings": rep.warnings,
             "source": str(loaded.path) if loaded.path else None,
             "terminal_states": rep.terminal,

@@ -140,3 +140,41 @@ def steady_base(loaded: Loaded, *, replications: int = 2, days: float = 730.0,
         out.append(SegmentBase(seg, spec.existing_customers, mean, mean - half, mean + half,
                                lam, 1.0 / mu if mu > 0 else math.nan))
     return out
+
+
+def base_record(model: OmniModel) -> dict[str, dict[str, float]]:
+    """Per buyer segment, the customer base at the start (``existing_customers``) and at the
+    end of the run, the customers who joined (first orders) and left meanwhile, and the change
+    per year (``(end / start - 1) x 365 / days``; NaN for an empty opening base)."""
+    sc = model.scenario
+    days = model.env.now / 24.0
+    out: dict[str, dict[str, float]] = {}
+    for seg, spec in sc.segments.items():
+        if isinstance(spec, ServiceSegment):
+            continue
+        start = spec.existing_customers
+        end = model.base[seg]
+        per_year = (end / start - 1.0) * 365.0 / days if start and days else math.nan
+        out[seg] = {"start": start, "end": end, "joined": model.base_joins[seg] - start,
+                    "left": model.base_leaves[seg], "change_per_year": per_year}
+    return out
+
+
+#: a base changing faster than this per year is not in steady state (A)
+DRIFT_PER_YEAR = 0.10
+
+
+def base_warnings(record: dict[str, dict[str, float]]) -> list[str]:
+    """One sentence per segment whose base drifts: it changes by more than
+    :data:`DRIFT_PER_YEAR` a year and by more than twice the noise of its joins and leaves
+    (``2 sqrt(joined + left)``, as if they were Poisson counts)."""
+    out = []
+    for seg, r in record.items():
+        change = r["end"] - r["start"]
+        noise = 2.0 * math.sqrt(max(r["joined"] + r["left"], 1.0))
+        if abs(r["change_per_year"]) > DRIFT_PER_YEAR and abs(change) > noise:
+            out.append(f"the {seg} customer base went from {r['start']:,.0f} to "
+                       f"{r['end']:,.0f} ({r['change_per_year']:+.0%} a year): it is not in "
+                       "steady state, so KPIs fed by repeat customers depend on the horizon; "
+                       f"'omnisim scenarios steady' measures the size to start from")
+    return out

@@ -212,7 +212,7 @@ def _print_steady(name: str, result: Any, days: float, replications: int) -> Non
     from rich.table import Table
 
     t = Table(title=f"{name}: customer base in steady state ({replications} x {days:g} days)")
-    for col in ("segment", "existing_customers", "steady state", "95% interval",
+    for col in ("segment", "declared", "steady state", "95% interval",
                 "joins per day", "mean stay (days)"):
         t.add_column(col, justify="left" if col == "segment" else "right")
     for b in result:

@@ -36,8 +36,7 @@ def labour(model: OmniModel) -> dict[str, dict[str, float]]:
     window: paid staff-hours (headcount x open hours, piecewise over the roster), labour
     cost (their rate x those hours) and the mean headcount on the roster (roster hours / open
     hours). Paid hours include overtime: work after closing at a channel that finishes the
-    call or sale in progress, and servers finishing after a cut of the roster
-    (:meth:`~sim.resources.Station.paid_in_window`)."""
+    call or sale in progress (:meth:`~sim.resources.Station.paid_in_window`)."""
     t0, t1 = model.ledger.window_start, model.env.now
     out = {}
     for name, st in model.stations.items():

@@ -352,8 +352,7 @@ KPIS: tuple[Kpi | Family, ...] = (
     _labour_family("staff_hours", "Paid staff-hours", "Staff-hours", HOURS, NEITHER,
                    "per staffed station (staffed channels, teams, warehouse): headcount on the "
                    "roster x open hours, summed piecewise over the staffing decisions, plus "
-                   "overtime (calls and sales finished after closing, work finished after a "
-                   "cut of the roster)"),
+                   "overtime (calls and sales finished after closing)"),
     _labour_family("labour_cost", "Labour cost", "Labour cost", MONEY, LOWER,
                    "per staffed station: its hourly rate x its paid staff-hours (they add up "
                    "to `cost_breakdown.staff`)"),
