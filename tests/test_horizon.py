@@ -44,9 +44,11 @@ def test_reading_at_day_d_is_running_d_days() -> None:
 
 
 #: phase 6's DSO still drifts: 42.4 [38.7, 46.2] days over 60 days vs 48.4 [47.6, 49.3] over
-#: 180 (10 replications). Its receivables dip in the first weeks: the opening balances
-#: underestimate the orders in flight (their phase means ignore queues, supplier lead times
-#: and installation; MSER-5 on orders in process suggests an 80-day warm-up). Strict: when the
+#: 180 (10 replications). Its receivables dip in days 20-40 (seed 1: 3.5M against 4.4-5.9M
+#: later) and MSER-5 on orders in process suggests an 80-day warm-up. Likely causes, not yet
+#: measured apart: the opening holds no prospects in the sales pipeline, so new accounts'
+#: first invoices are missing for weeks (phase 6 wins the most new accounts), and the opening
+#: orders in flight use phase means that ignore queues and backorders. Strict: when the
 #: opening is fixed this fails, and the mark goes.
 PHASE_6_DRIFT = pytest.mark.xfail(strict=True, reason="phase 6's DSO drifts (see PHASE_6_DRIFT)")
 
