@@ -9,7 +9,10 @@ The slow test runs the baseline and Total Commerce phases 1 and 6, 10 replicatio
 asks that DSO, orders delivered per day, cost per order and the EBIT margin of the 60-day and
 the 180-day windows (both after the scenario's warm-up) agree within their 95% confidence
 intervals: the two intervals overlap. Before the opening balances and the steady-state
-customer base, the baseline's DSO was about 28 days at 60 days and 52 at 180.
+customer base, the baseline's DSO was about 28 days at 60 days and 52 at 180 (3 seeds). Now
+it is 43.9 [35.1, 52.7] and 52.6 [49.6, 55.6]: the intervals overlap, but the means still
+differ by 8.7 days (phase 1: 52.9 [39.5, 66.2] and 63.0 [59.2, 66.8]); a paired test would
+see that drift. Throughput, cost per order and EBIT margin agree closely.
 """
 
 from __future__ import annotations
@@ -43,14 +46,16 @@ def test_reading_at_day_d_is_running_d_days() -> None:
     assert kpis_at(SMALL, 3, (4.0, 6.0))[0] == model.kpis()
 
 
-#: phase 6's DSO still drifts: 42.4 [38.7, 46.2] days over 60 days vs 48.4 [47.6, 49.3] over
-#: 180 (10 replications). Its receivables dip in days 20-40 (seed 1: 3.5M against 4.4-5.9M
-#: later) and MSER-5 on orders in process suggests an 80-day warm-up. Likely causes, not yet
-#: measured apart: the opening holds no prospects in the sales pipeline, so new accounts'
-#: first invoices are missing for weeks (phase 6 wins the most new accounts), and the opening
-#: orders in flight use phase means that ignore queues and backorders. Strict: when the
-#: opening is fixed this fails, and the mark goes.
-PHASE_6_DRIFT = pytest.mark.xfail(strict=True, reason="phase 6's DSO drifts (see PHASE_6_DRIFT)")
+#: phase 6 still drifts: DSO 42.4 [38.7, 46.2] days over 60 days vs 48.4 [47.6, 49.3] over 180,
+#: orders delivered per day 80.3 [79.1, 81.6] vs 82.5 [81.9, 83.2] (10 replications; cost per order
+#: and EBIT margin agree). Its receivables dip in days 20-40 (seed 1: 3.5M against 4.4-5.9M later)
+#: and MSER-5 on orders in process suggests an 80-day warm-up. Likely causes, not yet measured
+#: apart: the opening holds no prospects in the sales pipeline, so new accounts' first invoices are
+#: missing for weeks (phase 6 wins the most new accounts), and the opening orders in flight use
+#: phase means that ignore queues and backorders. Strict: when the opening is fixed this fails, and
+#: the mark goes.
+PHASE_6_DRIFT = pytest.mark.xfail(strict=True,
+                                  reason="phase 6's DSO and throughput drift (PHASE_6_DRIFT)")
 
 
 @pytest.mark.slow
