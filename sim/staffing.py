@@ -46,7 +46,7 @@ from sim.scenario.staffing import (
     PlannedStaffing,
     ServiceLevelStaffing,
 )
-from sim.validation.theory import erlang_b
+from sim.validation.theory import erlang_c
 
 if TYPE_CHECKING:
     from sim.resources import Station
@@ -102,10 +102,11 @@ def occupancy_headcount(work: float, open_hours: float, target: float) -> int:
 def erlang_c_wait(agents: int, load: float) -> float:
     """Erlang C: the probability that a contact waits, ``agents`` servers at ``load``
     erlangs (1 when ``agents <= load``: the queue is unstable)."""
+    if load <= 0:
+        return 0.0
     if agents <= load:
         return 1.0
-    b = erlang_b(agents, load)
-    return agents * b / (agents - load * (1.0 - b))
+    return erlang_c(load, 1.0, agents).p_wait  # load erlangs = arrivals per mean handle
 
 
 def answered_within(agents: int, load: float, handle: float, within: float) -> float:

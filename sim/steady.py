@@ -115,7 +115,7 @@ def steady_base(loaded: Loaded, *, replications: int = 2, days: float = 730.0,
                 progress: Callable[[int], None] | None = None) -> list[SegmentBase]:
     """The steady-state base of every buyer segment, from ``replications`` runs of ``days``
     days (seeds ``seed``, ``seed + 1`` ...); ``progress(r)`` after each run."""
-    from scipy.stats import t
+    from sim.validation.suite import t_quantile
 
     sc = loaded.scenario
     runs = []
@@ -132,7 +132,7 @@ def steady_base(loaded: Loaded, *, replications: int = 2, days: float = 730.0,
         mean = sum(est) / n
         if n > 1:
             sd = math.sqrt(sum((x - mean) ** 2 for x in est) / (n - 1))
-            half = float(t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+            half = t_quantile(0.975, n - 1) * sd / math.sqrt(n)
         else:
             half = math.nan
         lam = sum(run[seg][0] for run in runs) / n

@@ -43,22 +43,25 @@ def labour(model: OmniModel) -> dict[str, dict[str, float]]:
         if policy_of(model.scenario, name) is None:
             continue
         roster = st.paid_hours(t0, t1)
-        hours = st.paid_in_window(t1)
+        hours = roster + st.overtime  # st.paid_in_window(t1), without walking the roster twice
         open_hours = st.open_hours(t0, t1)
         out[name] = {"staff_hours": hours, "labour_cost": st.cost_per_server_hour * hours,
                      "headcount": roster / open_hours if open_hours > 0 else 0.0}
     return out
 
 
-def costs(model: OmniModel) -> dict[str, float]:
+def costs(model: OmniModel, by_station: dict[str, dict[str, float]] | None = None
+          ) -> dict[str, float]:
     """Cost of the window by bucket (staff, systems, transactions, logistics, ...); staff is
-    the sum of the stations' labour cost (:func:`labour`)."""
+    the sum of the stations' labour cost (``by_station``: :func:`labour`, computed if not
+    given)."""
     L = model.ledger
     sc = model.scenario
     t0, t1 = L.window_start, model.env.now
     days = (t1 - t0) / 24.0
     out: dict[str, float] = dict.fromkeys(registry.cost_buckets(), 0.0)
-    out["staff"] = sum(s["labour_cost"] for s in labour(model).values())
+    staffed = labour(model) if by_station is None else by_station
+    out["staff"] = sum(s["labour_cost"] for s in staffed.values())
     sysc = 0.0
     for spec in sc.systems.values():
         sysc += spec.instances * (spec.cost_per_instance_day
@@ -95,7 +98,7 @@ class Context:
     @cached_property
     def cost(self) -> dict[str, float]:
         """Cost of the window by bucket (:func:`costs`)."""
-        return costs(self.model)
+        return costs(self.model, self.labour)
 
     @cached_property
     def labour(self) -> dict[str, dict[str, float]]:
