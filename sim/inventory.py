@@ -188,7 +188,7 @@ class Inventory:
     def _planner(self) -> Generator[simpy.Event, Any, None]:
         cat = self.model.scenario.catalog
         dist = cat.replenishment_lead_time
-        cover_days = (dist.mean + cat.review_interval + cat.safety_cover) / 24.0
+        cover_days = cat.order_up_to_cover / 24.0
         sigma = cat.forecast_error
         while True:
             if self.sold_days:

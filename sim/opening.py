@@ -335,7 +335,7 @@ def opening_stock(cat: Catalog, daily: np.ndarray, streams: Streams
     lead = cat.replenishment_lead_time
     review = cat.review_interval
     per_review = daily * review / 24.0
-    level = daily * (lead.mean + review + cat.safety_cover) / 24.0
+    level = daily * cat.order_up_to_cover / 24.0
     lead_stream = streams.get("opening.stock.lead_time")
     gen = streams.get("opening.stock.demand").generator
     on_hand = level - gen.poisson(per_review)

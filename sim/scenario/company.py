@@ -122,6 +122,12 @@ class Catalog(Strict):
         "suppliers are paid this long after their goods arrive (0: paid on receipt); "
         "until then the purchase is a payable"))
 
+    @property
+    def order_up_to_cover(self) -> float:
+        """Hours of demand the planner orders up to: the mean replenishment lead time, one
+        review interval and the safety cover (:mod:`sim.inventory`, :mod:`sim.opening`)."""
+        return self.replenishment_lead_time.mean + self.review_interval + self.safety_cover
+
 
 class Opening(Strict):
     """The state the run starts from (:mod:`sim.opening`)."""
