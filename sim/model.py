@@ -328,9 +328,7 @@ class OmniModel(mesa.Model):
         promo = self.scenario.crm.promotions
         assert promo is not None
         resp = self.streams.get("crm.promotion_response")
-        p = promo.response * (promo.targeted_lift if self.scenario.crm.single_customer_view
-                              else 1.0)
-        p = min(p, 1.0)
+        p = self.scenario.crm.offer_response
         while True:
             yield self.env.timeout(promo.interval)
             for cust in list(self.dormant.values()):

@@ -242,3 +242,24 @@ def test_the_small_runs_books_close(small_model):
     k = compute_kpis(small_model)
     assert k["ebit"] == pytest.approx(k["revenue"] - k["cogs"] - k["total_cost"])
     assert k["gross_margin"] == pytest.approx(small_model.scenario.catalog.gross_margin)
+
+
+BELOW_MARGIN = ("segments.small_business.configured_share=1", "quoting.below_margin_share=1")
+
+
+def test_a_won_below_margin_quote_loses_its_margin_when_delivered():
+    """The margin given away on a below-margin quote is a cost of the order it priced:
+    ``below_margin_loss`` x its value, booked with its revenue."""
+    model, _ = simulate("small_business", BELOW_MARGIN)
+    loss = model.scenario.quoting.below_margin_loss
+    assert model.ledger.money["revenue"] == pytest.approx(1000.0)
+    assert model.ledger.costs["leakage"] == pytest.approx(1000.0 * loss)
+
+
+def test_a_lost_below_margin_quote_costs_no_margin():
+    """A buyer who takes the below-margin quote elsewhere pays nothing for it."""
+    model, log = simulate("small_business",
+                          (*BELOW_MARGIN, "segments.small_business.funnel.win=0"))
+    assert ("negotiation", "lost") in [(a, o) for a, _, _, _, o in log]
+    assert model.ledger.money["revenue"] == 0.0
+    assert model.ledger.costs["leakage"] == 0.0

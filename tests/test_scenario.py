@@ -109,7 +109,7 @@ def test_baseline_loads_with_units_converted() -> None:
     assert sc.channels["store"].cost_per_staff_hour == 22.0
     assert sc.costs.reship == 8.0 and sc.costs.pick_pack == 3.5
     assert sc.costs.error_fix_time.mean == pytest.approx(1.9)  # S:O9: 53 USD at 28 USD/h
-    assert sc.segments["consumer"].cost_per_lead == {"ads": 0.6, "organic": 0.0}
+    assert sc.segments["consumer"].cost_per_lead == {"ads": 0.27, "organic": 0.0}
     # distributions: analytic mean in hours (or money)
     assert sc.segments["consumer"].patience.call.mean == pytest.approx(75 / 3600)
     assert sc.channels["call_centre"].service_time.mean == pytest.approx(0.1)  # 6 min

@@ -160,6 +160,7 @@ class Triangular(Distribution):
     def __init__(self, low: float, mode: float, high: float) -> None:
         super().__init__((low + mode + high) / 3, {"low": low, "mode": mode, "high": high})
         self.low = low
+        self.mode = mode
         self.high = high
         width = high - low
         self._split = (mode - low) / width if width > 0 else 0.0

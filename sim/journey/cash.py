@@ -71,12 +71,15 @@ def collect_opening_invoice(c: Buyer, o: Order, plan: PaymentPlan, age: float
 
 
 def _recognise(c: Buyer, o: Order) -> None:
-    """Revenue and its cost of goods at delivery, with the loyalty discount and the
-    resellers' share of it."""
+    """Revenue and its cost of goods at delivery, with the loyalty discount, the margin
+    lost on a below-margin quote (``quoting.below_margin_loss`` of the value, kept if the
+    goods come back) and the resellers' share of it."""
     sc = c.model.scenario
     L = c.model.ledger
     L.revenue(o.value, c.source, c.segment)
     L.cost_of_goods(cost_of_goods(c, o), c.segment)
+    if o.below_margin:
+        L.cost("leakage", o.value * sc.quoting.below_margin_loss)
     loyalty = sc.crm.loyalty
     if c.loyalty and loyalty is not None:
         # members earn points on every purchase; the redeemed share is a discount (a cost)

@@ -37,7 +37,7 @@ class Order:
         "case", "value", "skus", "channel", "route", "placed", "configured", "install",
         "partner", "errors_item", "errors_price", "errors_address", "price_mismatch",
         "oversold", "backordered", "late", "delivered", "invoiced", "paid", "disputed",
-        "quote_started", "returned", "promised", "opening",
+        "quote_started", "returned", "promised", "opening", "below_margin",
     )
 
     def __init__(self, case: int, value: float, skus: list[int], channel: str):
@@ -67,6 +67,8 @@ class Order:
         #: an order of the opening balances (:mod:`sim.opening`): placed before the run, so
         #: its entry was not simulated and it is left out of the order-quality counts
         self.opening = False
+        #: priced below margin at the quote: the margin lost is booked if it is delivered
+        self.below_margin = False
 
     @property
     def correct(self) -> bool:

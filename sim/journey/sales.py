@@ -152,8 +152,7 @@ def quote(c: BusinessBuyer, o: Order) -> Generator[simpy.Event, Any, None]:
     turnaround = c.env.now - t0
     model.ledger.observe("quote_turnaround_days", turnaround / 24.0, cohort=c.cohort)
     if draw(c, "quote.margin") < q.below_margin_share:
-        loss = o.value * q.below_margin_loss
-        model.ledger.cost("leakage", loss)
+        o.below_margin = True  # the margin is lost only if the order is won and delivered
         model.ledger.count("quotes_below_margin", cohort=c.cohort)
     model.ledger.count("quotes", cohort=c.cohort)
     where = "cpq" if q.mode == "cpq" else team

@@ -91,7 +91,7 @@ COST_PARTS = (
     Part("coop_funds", "Co-op funds", definition="co-op marketing earned by resellers' volume"),
     Part("marketing", definition="promotions"),
     Part("acquisition", definition="cost per lead"),
-    Part("leakage", definition="margin lost on below-margin quotes"),
+    Part("leakage", definition="margin lost on delivered orders quoted below margin"),
     Part("bad_debt", definition="write-offs"),
 )
 

@@ -310,6 +310,16 @@ class Crm(Strict):
     promotions: Promotions | None = None
     loyalty: Loyalty | None = None
 
+    @property
+    def offer_response(self) -> float:
+        """Probability that a dormant customer takes up one offer (0 without promotions;
+        ``targeted_lift`` applies with a single customer view)."""
+        promo = self.promotions
+        if promo is None:
+            return 0.0
+        lift = promo.targeted_lift if self.single_customer_view else 1.0
+        return min(promo.response * lift, 1.0)
+
 
 class Checkout(Strict):
     """Checkout design."""
