@@ -79,7 +79,7 @@ class Results:
                                "(run 'omnisim run' for one)")
         path = self.folder / "eventlog.parquet"
         return check_columns(read_parquet(path), path, EVENTLOG_COLUMNS,
-                             text=("resource", "outcome", "objects"))
+                             text=("resource", "outcome", "objects"), rows=False)
 
 
 def flat(kpis: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -154,6 +154,10 @@ def _sweep(folder: Path, manifest: dict[str, Any]) -> Results:
     path = folder / "results.parquet"
     parameters = list(manifest["parameters"])
     frame = read_parquet(path)
+    reserved = [p for p in parameters if p in SWEEP_COLUMNS or p == "scenario"]
+    if reserved:
+        raise ResultsError(f"{folder / MANIFEST}: parameter {', '.join(map(repr, reserved))} "
+                           "is a column of every sweep, not a scenario field")
     unknown = [p for p in parameters if p not in frame.columns]
     if unknown:
         raise ResultsError(f"{folder / MANIFEST}: parameter {', '.join(map(repr, unknown))} "

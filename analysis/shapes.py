@@ -192,8 +192,11 @@ def check_stations(stations: Any, path: Path) -> dict[str, dict[str, Any]]:
 
 
 def check_columns(frame: pd.DataFrame, path: Path, required: dict[str, str],
-                  text: Iterable[str] = ()) -> pd.DataFrame:
-    """Required columns of the right kind; every other column numeric unless in ``text``."""
+                  text: Iterable[str] = (), rows: bool = True) -> pd.DataFrame:
+    """Required columns of the right kind; every other column numeric unless in ``text``;
+    at least one row unless ``rows`` is False."""
+    if rows and len(frame) == 0:
+        raise ResultsError(f"{path}: the table has no rows")
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise ResultsError(f"{path}: no column {', '.join(map(repr, missing))}")
@@ -203,8 +206,7 @@ def check_columns(frame: pd.DataFrame, path: Path, required: dict[str, str],
         if kind == "text" and frame[col].isna().any():
             raise ResultsError(f"{path}: column {col!r} has empty cells")
         if not _of_kind(frame[col], kind):
-            raise ResultsError(f"{path}: column {col!r} should hold "
-                               f"{'an integer' if kind == 'integer' else kind}s, "
+            raise ResultsError(f"{path}: column {col!r} should hold {kind}s, "
                                f"not {frame[col].dtype}")
     return frame
 

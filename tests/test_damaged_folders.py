@@ -4,9 +4,10 @@ A table of damages, each applied to every file of a run, a compare and a sweep f
 (``kpis.json`` holding a list, a Parquet table with a missing or doubled column, a manifest
 without ``parameters``, a truncated event log, a bad date in ``scenario.yaml`` ...), on a copy
 of the shared session folders (``tests/conftest.py``). Every command that reads the damaged
-file (``plot``, ``report``, ``export``, and ``analysis.load`` for the API) must end with exit
-code 2 and exactly one line ``omnisim: error: ...`` naming the file, write nothing (no figure,
-no report, no export, no partial file), and never let an exception escape ``sim.cli.main``.
+file (``plot``, ``report``, ``export``; ``analysis.load`` and ``load_run`` for the API) must
+end with exit code 2 and exactly one line ``omnisim: error: ...`` naming the file (the API:
+one :class:`ResultsError` line), write nothing (no figure, no report, no export, no partial
+file), and never let an exception escape ``sim.cli.main``.
 Writers on a full disk or a read-only folder: tests/test_outputs.py.
 """
 
@@ -82,6 +83,10 @@ def _as_text(name: str) -> Damage:
                                          pa.array(["x"] * len(t))))
 
 
+def _no_rows(t: pa.Table) -> pa.Table:
+    return t.slice(0, 0)
+
+
 def _repeat_rows(t: pa.Table) -> pa.Table:
     return pa.concat_tables([t, t.slice(0, 1)])
 
@@ -147,6 +152,7 @@ CASES = [
     Case("small_run", "timeseries.parquet", _text(""), "empty", READERS),
     Case("small_run", "timeseries.parquet", _text("time_h\n1\n"), "CSV", READERS),
     Case("small_run", "timeseries.parquet", _no_column("time_h"), "no time_h", READERS),
+    Case("small_run", "timeseries.parquet", _table(_no_rows), "no rows", READERS),
     Case("small_run", "timeseries.parquet", _twice("queue.web"), "a column twice", READERS),
     Case("small_run", "timeseries.parquet", _as_text("busy.web"), "a column of text",
          READERS),
@@ -175,9 +181,12 @@ CASES = [
          READERS),
     Case("small_compare", "replications.parquet", _as_text("value"), "text values", READERS),
     Case("small_compare", "replications.parquet", _truncate, "truncated", READERS),
+    Case("small_compare", "replications.parquet", _table(_no_rows), "no rows", READERS),
     Case("small_compare", "summary.csv", _text(b"\x00\xff\x00"), "binary", READERS),
     Case("small_compare", "summary.csv", _text(""), "empty", READERS),
     Case("small_compare", "summary.csv", _text("scenario,kpi\na,b\n"), "no mean", READERS),
+    Case("small_compare", "summary.csv", lambda p: p.write_text(p.read_text().split("\n")[0]),
+         "only its header", READERS),
     Case("small_compare", "summary.csv", _text("scenario,scenario\na,b\n"), "a column twice",
          READERS),
     Case("small_compare", "summary.json", _json(lambda d: d["scenarios"]), "a list",
@@ -190,17 +199,30 @@ CASES = [
          READERS),
     Case("small_sweep", "manifest.json", _set("parameters", ["no.such.column"]),
          "an unknown parameter", READERS),
+    Case("small_sweep", "manifest.json", _set("parameters", ["params"]), "a fixed column",
+         READERS),
     Case("small_sweep", "manifest.json", _set("vary", {"a": 1}), "vary a mapping", READERS),
     Case("small_sweep", "results.parquet", _no_column("point"), "no point", READERS),
     Case("small_sweep", "results.parquet", _twice("cost_per_order"), "a column twice",
          READERS),
     Case("small_sweep", "results.parquet", _table(_repeat_rows), "a row twice", READERS),
+    Case("small_sweep", "results.parquet", _table(_no_rows), "no rows", READERS),
     Case("small_sweep", "results.parquet", _as_text("cost_per_order"), "text KPI", READERS),
     Case("small_sweep", "results.parquet", _truncate, "truncated", READERS),
     Case("small_sweep", "scenario.yaml", _text("currency: [USD\n"), "bad YAML", READERS),
 ]
+LOAD_RUN = "load_run"  # analysis.load_run: the manifest, kpis.json and the time series
+
+
+def _commands(case: Case) -> tuple[str, ...]:
+    structural = case.file in ("manifest.json", "kpis.json") and EXPORT in case.commands
+    if case.folder == "small_run" and (structural or case.file == "timeseries.parquet"):
+        return (*case.commands, LOAD_RUN)
+    return case.commands
+
+
 #: one test per damage and command
-PAIRS = [(case, command) for case in CASES for command in case.commands]
+PAIRS = [(case, command) for case in CASES for command in _commands(case)]
 
 
 def _files(root: Path) -> set[Path]:
@@ -219,9 +241,9 @@ def test_a_damaged_file_gives_one_line_naming_it(case: Case, command: str,
     work.mkdir()
     monkeypatch.chdir(work)
     before = _files(tmp_path)
-    if command == LOAD:
+    if command in (LOAD, LOAD_RUN):
         with pytest.raises(ResultsError) as err:
-            analysis.load(folder)
+            (analysis.load if command == LOAD else analysis.load_run)(folder)
         message = str(err.value)
         assert "\n" not in message
     else:
