@@ -155,7 +155,7 @@ def inside(folder: Path, name: str) -> Path:
         OutputError: If ``name`` would leave the folder (a separator, ``..``).
     """
     target = Path(folder) / name
-    if Path(name).name != name or name in ("", ".", "..") or \
-            target.resolve().parent != Path(folder).resolve():
-        raise OutputError(f"{target}: would be written outside {folder}")
-    return target
+    if "/" in name or "\\" in name or "\0" in name or name in ("", ".", "..") or \
+            target.parent.resolve() != Path(folder).resolve():
+        raise OutputError(f"{folder}: a file named {name[:120]!r} would be outside the folder")
+    return target  # a link already at the name is refused by atomic(), not followed

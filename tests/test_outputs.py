@@ -179,6 +179,17 @@ def test_export_default_name_is_in_the_current_folder(small_run: Path, tmp_path:
     assert [p.name for p in tmp_path.iterdir()] == [f"{_label(small_run)}-seed-1.csv"]
 
 
+def test_export_default_name_is_not_followed_when_it_is_a_link(
+        small_run: Path, tmp_path: Path, sockets: list[socket.socket],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    work = tmp_path / "work"
+    unchanged = _make("symlink", work / f"{_label(small_run)}-seed-1.xes", sockets)
+    monkeypatch.chdir(work)
+    code, _, err = run_in_process(["export", str(small_run)])
+    assert code == 2 and err.count("\n") == 1 and "symbolic link" in err, err
+    unchanged()
+
+
 def test_export_default_name_refuses_a_seed_that_is_a_path(small_run: Path, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch
                                                            ) -> None:
