@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.results import Results, load, load_runs  # noqa: E402
+from analysis.shapes import check_columns, read_parquet
 from sim.eventlog import read_eventlog
 from sim.results import ResultsError
 from sim.results import load_run as _load_manifest
@@ -48,7 +49,6 @@ def load_run(folder: str | Path) -> Run:
     folder = Path(folder)
     meta = _load_manifest(folder)
     ts_path = folder / "timeseries.parquet"
-    if not ts_path.is_file():
-        raise ResultsError(f"{folder}: missing timeseries.parquet")
+    timeseries = check_columns(read_parquet(ts_path), ts_path, {"time_h": "number"})
     return Run(folder=folder, manifest=meta["manifest"], kpis=meta["kpis"],
-               timeseries=pd.read_parquet(ts_path))
+               timeseries=timeseries)

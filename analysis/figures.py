@@ -286,24 +286,10 @@ def cost(res: Results, path: Path) -> Path:
             ax.text(i, v, f"{v:,.0f}", ha="center", va="bottom", fontsize="small")
         ax.set_xticks(range(len(names)), labels, rotation=30 if len(names) > 4 else 0,
                       ha="right" if len(names) > 4 else "center")
-        ax.set_ylabel(f"cost per order ({_currency(res)})")
+        ax.set_ylabel(f"cost per order ({res.currency})")
         ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
         fig.suptitle("Cost per order by bucket (mean over replications)", fontweight="bold")
     return path
-
-
-def _currency(res: Results) -> str:
-    """The currency of the scenario file kept in the folder (USD if none is there)."""
-    import yaml
-
-    for f in sorted(res.folder.glob("scenario*.yaml")):
-        try:
-            data = yaml.safe_load(f.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
-            continue
-        if isinstance(data, dict) and data.get("currency"):
-            return str(data["currency"])
-    return "USD"
 
 
 def tornado(res: Results, path: Path, target: str = "cost_per_order") -> Path:

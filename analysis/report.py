@@ -13,13 +13,17 @@ import html
 import math
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from analysis.figures import FITS, NotApplicable, draw, groups
 from analysis.results import Results
+from analysis.shapes import read_json
 from analysis.stats import describe_difference, mean_ci
 from sim.kpis.registry import View, describe, shown_in
+from sim.outfile import atomic
+from sim.results import ResultsError
 
 CAPTIONS = {
     "kpi": "KPIs with 95% confidence intervals.",
@@ -86,12 +90,10 @@ def _differences(res: Results) -> str:
 
 def _bottlenecks(res: Results) -> str:
     if res.kind == "compare":
-        import json
-
         p = res.folder / "summary.json"
         if not p.is_file():
             return ""
-        scen = json.loads(p.read_text(encoding="utf-8"))["scenarios"]
+        scen = _summary_scenarios(p)
         lis = [f"<li><b>{html.escape(s['name'])}</b>: {html.escape(str(s['bottleneck']))}"
                + (f" ({s['bottleneck_utilisation']:.0%} utilised)"
                   if s.get("bottleneck_utilisation") is not None else "") + "</li>"
@@ -105,6 +107,20 @@ def _bottlenecks(res: Results) -> str:
                 + (f" ({u:.0%} utilised)" if u is not None else "")
                 + ": the resource contributing most waiting time.</p>")
     return ""
+
+
+def _summary_scenarios(path: Path) -> list[dict[str, Any]]:
+    """``summary.json``'s scenarios, each with a name, a bottleneck and its utilisation."""
+    data = read_json(path)
+    scen: Any = data.get("scenarios") if isinstance(data, dict) else None
+    ok = isinstance(scen, list) and all(
+        isinstance(s, dict) and isinstance(s.get("name"), str)
+        and isinstance(s.get("bottleneck"), str | None)
+        and isinstance(s.get("bottleneck_utilisation"), int | float | None) for s in scen)
+    if not ok:
+        raise ResultsError(f"{path}: expected {{'scenarios': [{{'name', 'bottleneck', "
+                           "'bottleneck_utilisation'}, ...]}")
+    return list(scen)
 
 
 def _what_ran(res: Results) -> str:
@@ -130,7 +146,9 @@ def _what_ran(res: Results) -> str:
 
 
 def write_report(res: Results, path: Path) -> tuple[Path, list[str]]:
-    """Write the HTML report atomically; returns the path and the figure kinds included."""
+    """Write the HTML report atomically (:func:`sim.outfile.atomic`: never over a link or a
+    device); returns the path and the figure kinds included."""
+    sections = f"{_differences(res)}{_bottlenecks(res)}"  # a bad file fails before drawing
     figures = []
     kinds = []
     with tempfile.TemporaryDirectory(prefix="omnisim-report-") as tmp:
@@ -147,15 +165,14 @@ def write_report(res: Results, path: Path) -> tuple[Path, list[str]]:
     title = {"compare": "Scenario comparison", "sweep": "Parameter sweep",
              "run": "Simulation run"}[res.kind]
     body = (f"<h1>omnisim: {title}</h1>{_what_ran(res)}<h2>KPIs</h2>{_kpi_table(res)}"
-            f"{_differences(res)}{_bottlenecks(res)}<h2>Figures</h2>{''.join(figures)}"
+            f"{sections}<h2>Figures</h2>{''.join(figures)}"
             "<p class=muted>KPI definitions: docs/kpis.md. Statistics: docs/statistics.md."
             "</p>")
     doc = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>omnisim "
            f"{title}</title><style>{_CSS}</style></head><body>{body}</body></html>")
     path = Path(path)
-    tmpfile = path.with_name(f".{path.name}.partial")
-    tmpfile.write_text(doc, encoding="utf-8")
-    tmpfile.replace(path)
+    with atomic(path) as tmpfile:
+        tmpfile.write_text(doc, encoding="utf-8")
     return path, kinds
 
 

@@ -19,15 +19,29 @@ and refuses a folder that is not complete, with a one-line :class:`ResultsError`
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sim.eventlog import read_eventlog
-from sim.results import COMPLETE, MANIFEST, ResultsError
+from analysis.shapes import (
+    COMPARE_COLUMNS,
+    EVENTLOG_COLUMNS,
+    SUMMARY_COLUMNS,
+    SWEEP_COLUMNS,
+    check_columns,
+    check_manifest,
+    check_numbers,
+    check_schema,
+    check_stations,
+    check_unique,
+    read_csv,
+    read_json,
+    read_parquet,
+    read_yaml,
+)
+from sim.results import MANIFEST, ResultsError
 
 __all__ = ["Results", "load", "load_runs"]
 
@@ -46,11 +60,17 @@ class Results:
     stations: dict[str, dict[str, float]] = field(default_factory=dict)  # run
     kpis: dict[str, Any] = field(default_factory=dict)                   # run: nested KPIs
     parameters: list[str] = field(default_factory=list)                  # sweep: varied paths
+    currency: str = "USD"          # of the scenario files kept in the folder
 
     @property
     def scenarios(self) -> list[str]:
         """Scenario names in their order."""
         return list(dict.fromkeys(self.table["scenario"])) if "scenario" in self.table else []
+
+    def check_eventlog(self) -> None:
+        """Check the event log's footer and columns without reading it (a run folder)."""
+        if self.kind == "run":
+            check_schema(self.folder / "eventlog.parquet", EVENTLOG_COLUMNS)
 
     def eventlog(self) -> pd.DataFrame:
         """The activity log of a run (read on demand: it can be large)."""
@@ -58,30 +78,8 @@ class Results:
             raise ResultsError(f"{self.folder}: a {self.kind} folder has no event log "
                                "(run 'omnisim run' for one)")
         path = self.folder / "eventlog.parquet"
-        if not path.is_file():
-            raise ResultsError(f"{path}: missing")
-        return read_eventlog(path)
-
-
-def _json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ResultsError(f"{path}: missing") from None
-    except OSError as err:
-        raise ResultsError(f"{path}: cannot read ({err.strerror})") from None
-    except ValueError as err:
-        raise ResultsError(f"{path}: bad JSON ({err})") from None
-
-
-def _parquet(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise ResultsError(f"{path}: missing")
-    try:
-        return pd.read_parquet(path)
-    except Exception as err:  # noqa: BLE001 - pyarrow raises many kinds; one line for the user
-        raise ResultsError(f"{path}: not a readable Parquet file ({type(err).__name__})") \
-            from None
+        return check_columns(read_parquet(path), path, EVENTLOG_COLUMNS,
+                             text=("resource", "outcome", "objects"), rows=False)
 
 
 def flat(kpis: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -113,30 +111,62 @@ def load(folder: str | Path) -> Results:
         elif (folder / "sweep.json").is_file():
             hint = "; a sweep in progress: run the same 'omnisim sweep' command to finish it"
         raise ResultsError(f"{folder}: no manifest.json, not a complete results folder{hint}")
-    manifest = _json(mpath)
-    if not isinstance(manifest, dict) or manifest.get("status") != COMPLETE:
-        status = manifest.get("status") if isinstance(manifest, dict) else None
-        raise ResultsError(f"{mpath}: not complete (status {status!r})")
-    kind = manifest.get("kind", "run")
-    if kind == "compare":
-        tidy = _parquet(folder / "replications.parquet")
-        table = tidy.pivot(index=["scenario_index", "scenario", "replication", "seed"],
-                           columns="kpi", values="value").reset_index()
-        table.columns.name = None
-        summary = pd.read_csv(folder / "summary.csv") if (folder / "summary.csv").is_file() \
-            else None
-        return Results(folder, kind, manifest, table, tidy=tidy, summary=summary)
-    if kind == "sweep":
-        table = _parquet(folder / "results.parquet")
-        table.insert(0, "scenario", manifest.get("scenario", ""))
-        return Results(folder, kind, manifest, table, parameters=list(manifest["parameters"]))
-    if kind != "run":
-        raise ResultsError(f"{mpath}: unknown kind {kind!r} (run, compare or sweep)")
-    kpis = _json(folder / "kpis.json")
+    manifest = read_json(mpath)
+    kind = check_manifest(manifest, mpath)
+    res = _compare(folder, manifest) if kind == "compare" else \
+        _sweep(folder, manifest) if kind == "sweep" else _run(folder, manifest)
+    res.currency = _currency(folder)
+    return res
+
+
+def _currency(folder: Path) -> str:
+    """The currency of the scenario files kept in the folder (USD if none is there)."""
+    found = [read_yaml(f).get("currency") for f in sorted(folder.glob("scenario*.yaml"))]
+    return next((str(c) for c in found if c), "USD")
+
+
+def _run(folder: Path, manifest: dict[str, Any]) -> Results:
+    kpis = check_numbers(read_json(folder / "kpis.json"), folder / "kpis.json")
     row = {"scenario": manifest.get("scenario"), "seed": manifest.get("seed"), **flat(kpis)}
-    return Results(folder, kind, manifest, pd.DataFrame([row]),
-                   timeseries=_parquet(folder / "timeseries.parquet"),
-                   stations=_json(folder / "stations.json"), kpis=kpis)
+    ts = folder / "timeseries.parquet"
+    timeseries = check_columns(read_parquet(ts), ts, {"time_h": "number"})
+    stations = check_stations(read_json(folder / "stations.json"), folder / "stations.json")
+    return Results(folder, "run", manifest, pd.DataFrame([row]), timeseries=timeseries,
+                   stations=stations, kpis=kpis)
+
+
+def _compare(folder: Path, manifest: dict[str, Any]) -> Results:
+    path = folder / "replications.parquet"
+    tidy = check_columns(read_parquet(path), path, COMPARE_COLUMNS)
+    keys = ["scenario_index", "scenario", "replication", "seed"]
+    check_unique(tidy, path, [*keys, "kpi"])
+    table = tidy.pivot(index=keys, columns="kpi", values="value").reset_index()
+    table.columns.name = None
+    summary = None
+    if (folder / "summary.csv").is_file():
+        path = folder / "summary.csv"
+        summary = check_columns(read_csv(path), path, SUMMARY_COLUMNS)
+        check_unique(summary, path, ["scenario_index", "kpi"])
+    return Results(folder, "compare", manifest, table, tidy=tidy, summary=summary)
+
+
+def _sweep(folder: Path, manifest: dict[str, Any]) -> Results:
+    path = folder / "results.parquet"
+    parameters = list(manifest["parameters"])
+    frame = read_parquet(path)
+    reserved = [p for p in parameters if p in SWEEP_COLUMNS or p == "scenario"]
+    if reserved:
+        raise ResultsError(f"{folder / MANIFEST}: parameter {', '.join(map(repr, reserved))} "
+                           "is a column of every sweep, not a scenario field")
+    unknown = [p for p in parameters if p not in frame.columns]
+    if unknown:
+        raise ResultsError(f"{folder / MANIFEST}: parameter {', '.join(map(repr, unknown))} "
+                           f"is not a column of {path.name}")
+    table = check_columns(frame, path,
+                          {**SWEEP_COLUMNS, **dict.fromkeys(parameters, "text")})
+    check_unique(table, path, ["point", "replication"])
+    table.insert(0, "scenario", manifest.get("scenario", ""))
+    return Results(folder, "sweep", manifest, table, parameters=parameters)
 
 
 def load_runs(root: str | Path) -> pd.DataFrame:

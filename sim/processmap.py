@@ -13,12 +13,11 @@ Matplotlib is imported inside :func:`draw` only.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.outfile import atomic
 from sim.scenario import CHANNEL_ROLES, DIGITAL_ROLES, UNSTRUCTURED, BusinessSegment
 from sim.scenario.fields import DEFAULT_CHANNEL_ROLES as CLASSIC_ROLES
 from sim.scenario.fields import SystemName
@@ -329,8 +328,9 @@ def figure(pm: ProcessMap, *, width: float = 15.0, height: float = 9.0) -> Any:
 
 
 def draw(pm: ProcessMap, out: Path, fmt: str = "svg") -> Path:
-    """Write the map to ``out`` as ``svg`` or ``png`` (atomically: a temporary file is renamed
-    into place, so a crash never leaves half a picture)."""
+    """Write the map to ``out`` as ``svg`` or ``png`` (:func:`sim.outfile.atomic`: a temporary
+    file is renamed into place, so a crash never leaves half a picture; a link or device at
+    ``out`` is refused)."""
     if fmt not in ("svg", "png"):
         raise ValueError(f"format must be svg or png, not {fmt!r}")
     import matplotlib
@@ -339,19 +339,9 @@ def draw(pm: ProcessMap, out: Path, fmt: str = "svg") -> Path:
     fig.suptitle(f"{pm.name}: data and process map", x=0.02, y=0.035, ha="left",
                  fontsize=9, color="#666666")
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp",
-                                     delete=False) as handle:
-        tmp = Path(handle.name)
-    try:
-        # SVG keeps its text as text (searchable, selectable, smaller), not as outlines
-        with matplotlib.rc_context({"svg.fonttype": "none"}):
-            fig.savefig(tmp, format=fmt, dpi=110, metadata=_metadata(fmt))
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o666 & ~umask)  # as an ordinary new file, not the temporary file's 0600
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    # SVG keeps its text as text (searchable, selectable, smaller), not as outlines
+    with atomic(out) as tmp, matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(tmp, format=fmt, dpi=110, metadata=_metadata(fmt))
     return out
 
 

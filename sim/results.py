@@ -43,6 +43,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from sim.outfile import fsync_path, special_kind
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -83,19 +85,6 @@ def _jsonable(obj: Any) -> Any:
     if getattr(obj, "ndim", None) == 0 and hasattr(obj, "item"):  # NumPy scalar
         return _jsonable(obj.item())
     return obj
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def file_sha256(path: Path) -> str:
@@ -152,6 +141,8 @@ def _read_json(path: Path) -> Any:
         raise ResultsError(f"{path}: file is missing") from None
     except OSError as err:
         raise ResultsError(f"{path}: cannot read ({err.strerror})") from None
+    except UnicodeDecodeError as err:
+        raise ResultsError(f"{path}: not UTF-8 text (byte {err.start})") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
@@ -179,7 +170,8 @@ def load_run(folder: Path) -> dict[str, Any]:
         ``{"folder": Path, "manifest": dict, "kpis": dict}``.
 
     Raises:
-        ResultsError: If a file is missing or holds bad JSON, or the run is not complete.
+        ResultsError: If a file is missing or holds bad JSON, the run is not complete, or the
+            manifest's seed or scenario name is not one omnisim writes.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -188,6 +180,11 @@ def load_run(folder: Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("status") != COMPLETE:
         status = manifest.get("status") if isinstance(manifest, dict) else None
         raise ResultsError(f"{folder / MANIFEST}: run is not complete (status {status!r})")
+    seed, name = manifest.get("seed"), manifest.get("scenario")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ResultsError(f"{folder / MANIFEST}: seed {seed!r} is not a non-negative integer")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ResultsError(f"{folder / MANIFEST}: scenario {name!r} is not a scenario name")
     kpis = _read_json(folder / KPIS)
     if not isinstance(kpis, dict):
         raise ResultsError(f"{folder / KPIS}: expected a JSON object")
@@ -311,6 +308,10 @@ class RunFolder:
             raise ResultsError(f"cannot create results folder {folder} ({err.strerror})") from None
 
     def _refuse_existing(self) -> None:
+        kind = special_kind(self.final)
+        if kind is not None:
+            raise ResultsError(f"results folder {self.final}: is {kind}; omnisim never replaces "
+                               "a link or a device (remove it or choose another --out)")
         if not self.overwrite and is_complete(self.final):
             raise ResultsError(
                 f"results folder {self.final} already holds a complete run; "
@@ -339,7 +340,7 @@ class RunFolder:
         """Write a DataFrame with pyarrow, without its index."""
         path = self._file(name)
         df.to_parquet(path, engine="pyarrow", index=False, compression="zstd")
-        _fsync_file(path)
+        fsync_path(path)
         return path
 
     def commit(self, manifest: dict[str, Any]) -> Path:
@@ -371,7 +372,7 @@ class RunFolder:
         for path in files:
             if path.suffix == ".parquet" and not _has_parquet_footer(path):
                 raise ResultsError(f"{path}: Parquet file is not finished (writer not closed?)")
-            _fsync_file(path)
+            fsync_path(path)
         full = {
             "status": COMPLETE,
             "omnisim_version": _omnisim_version(),
@@ -392,7 +393,7 @@ class RunFolder:
             handle.write(canonical_json(full))
             handle.flush()
             os.fsync(handle.fileno())
-        _fsync_dir(tmp)
+        fsync_path(tmp)
         self._move_into_place(tmp)
         self._tmp = None
         self._state = "committed"
@@ -415,7 +416,7 @@ class RunFolder:
                     "use --overwrite or another --out"
                 ) from None
             raise ResultsError(f"cannot move run into {self.final} ({err.strerror})") from None
-        _fsync_dir(self.final.parent)
+        fsync_path(self.final.parent)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
 
@@ -438,9 +439,18 @@ class RunFolder:
     ) -> None:
         if exc_type is not None:
             self.abort()
+            if isinstance(exc, OSError):  # disk full, read-only folder: one line, not a trace
+                raise ResultsError(f"{self.final}: cannot write the run "
+                                   f"({_why(exc)}); nothing was written") from None
         elif self._state == "open":
             self.abort()
             raise ResultsError(f"results folder {self.final} was not committed; files discarded")
+
+
+def _why(err: OSError) -> str:
+    """The first line of an OS or Arrow I/O error (Arrow's carry no ``strerror``)."""
+    text = err.strerror or (str(err).splitlines() or [""])[0] or type(err).__name__
+    return f"{text}: {err.filename}" if err.filename else text
 
 
 def _has_parquet_footer(path: Path) -> bool:

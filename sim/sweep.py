@@ -33,9 +33,7 @@ import hashlib
 import itertools
 import json
 import math
-import os
 import re
-import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.outfile import atomic
 from sim.replicate import Job, Outcome
 from sim.results import COMPLETE, MANIFEST, ResultsError, canonical_json
 from sim.units import DURATION_UNITS
@@ -299,12 +298,8 @@ def check_points(sw: Sweep, todo: Sequence[Job],
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(3)}")
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    with atomic(path, "sweep file") as tmp:  # never over a link; disk full: one line
+        tmp.write_text(text, encoding="utf-8", newline="\n")
 
 
 def open_folder(sw: Sweep) -> None:
@@ -332,7 +327,7 @@ def open_folder(sw: Sweep) -> None:
     manifest = folder / MANIFEST
     if manifest.exists():  # the folder is about to change: it is not complete meanwhile
         manifest.unlink()
-    for stale in folder.glob("points/.*.tmp-*"):
+    for stale in [*folder.glob("points/.*.tmp-*"), *folder.glob("points/.*.partial-*")]:
         stale.unlink(missing_ok=True)
 
 
@@ -376,9 +371,8 @@ def finish(sw: Sweep, extra: dict[str, Any]) -> Path:
     folder = sw.folder
     for name, write in (("results.parquet", lambda p: df.to_parquet(p, index=False)),
                         ("results.csv", lambda p: df.to_csv(p, index=False))):
-        tmp = folder / f".{name}.tmp-{os.getpid()}"
-        write(tmp)
-        os.replace(tmp, folder / name)
+        with atomic(folder / name, "sweep file") as tmp:
+            write(tmp)
     files = [f for f in ("sweep.json", "scenario.yaml", "results.parquet", "results.csv")
              if (folder / f).is_file()]
     manifest = {

@@ -238,6 +238,7 @@ def scenarios_schema() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the click group and turn known errors into one line and exit 2."""
+    from sim.outfile import OutputError
     from sim.results import ResultsError
     from sim.scenario import ScenarioError
 
@@ -254,8 +255,13 @@ def main(argv: list[str] | None = None) -> None:
         where = f"{ctx.command_path}: " if ctx is not None else ""
         click.echo(f"omnisim: error: {where}{msg} (see --help)", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    except (ScenarioError, ResultsError, CliError) as exc:
+    except (ScenarioError, ResultsError, CliError, OutputError) as exc:
         click.echo(f"omnisim: error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except OSError as exc:  # disk full, read-only or foreign folder: the machine, not a bug
+        where = f"{exc.filename}: " if exc.filename else ""
+        why = exc.strerror or (str(exc).splitlines() or [""])[0] or type(exc).__name__
+        click.echo(f"omnisim: error: {where}cannot read or write ({why})", err=True)
         sys.exit(EXIT_BAD_INPUT)
     except click.Abort:
         click.echo("omnisim: interrupted; no results were written", err=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from sim.cli.common import progress_bar
+from sim.outfile import refuse_special
 
 
 @click.command()
@@ -47,6 +48,7 @@ def export(results: Path, fmt: str, out: Path | None, progress: bool | None) -> 
       omnisim export results/baseline/seed-1 --format xes --out baseline.xes.gz
     """
     if out is not None:
+        refuse_special(out)  # a link, FIFO, socket or device: never replaced, never followed
         if out.is_dir():
             raise click.BadParameter(f"{out} is a folder; give a file name", param_hint="--out")
         if not out.resolve().parent.is_dir():

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
 from sim.cli.common import CliError, console
+from sim.outfile import atomic, refuse_special
 
 KINDS = ("kpi", "funnel", "ecdf", "heatmap", "cost", "tornado", "queue")
 
@@ -51,6 +51,8 @@ def plot(results: Path, kinds: tuple[str, ...], fmt: str, out: Path | None,
         raise CliError("--kpi is for the tornado chart: add --kind tornado")
     if "tornado" in chosen and target not in res.table.columns:
         raise CliError(f"--kpi {target}: not a KPI of {results} (see docs/kpis.md)")
+    if "ecdf" in chosen:
+        res.check_eventlog()  # before any figure is written
     folder = out or (res.folder / "figures")
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -60,20 +62,14 @@ def plot(results: Path, kinds: tuple[str, ...], fmt: str, out: Path | None,
     written, skipped = [], []
     for kind in chosen:
         final = folder / f"{kind}.{fmt}"
-        tmp = folder / f".{kind}.partial.{fmt}"
         try:
-            extra = {"target": target} if kind == "tornado" else {}
-            draw(res, kind, tmp, **extra)
+            with atomic(final, "figure") as tmp:
+                draw(res, kind, tmp, **({"target": target} if kind == "tornado" else {}))
         except NotApplicable as err:
-            tmp.unlink(missing_ok=True)
             if kinds:  # asked for by name: that is an error
                 raise CliError(f"--kind {kind}: {err}") from None
             skipped.append(f"{kind} ({err})")
             continue
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        os.replace(tmp, final)
         written.append(final)
     for p in written:
         con.print(f"wrote {p}")
@@ -99,9 +95,9 @@ def report(results: Path, out: Path | None) -> None:
     from analysis.results import load
 
     res = load(results)
+    res.check_eventlog()
     path = out or (res.folder / "report.html")
-    if path.exists() and path.is_dir():
-        raise CliError(f"--out {path}: is a folder; give a file name such as report.html")
+    refuse_special(path)
     if not path.parent.is_dir():
         raise CliError(f"--out {path}: folder {path.parent} does not exist")
     path, kinds = write_report(res, path)

@@ -11,7 +11,6 @@ guide is ``docs/export.md``.
 from __future__ import annotations
 
 import gzip
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from sim.export.source import Progress, RunSource
+from sim.outfile import OutputError, atomic, inside, refuse_special, safe_name
 
 FORMATS = ("xes", "ocel", "csv")
 #: Default file name endings per format.
@@ -40,8 +40,18 @@ class Exported:
 
 
 def default_path(source: RunSource, fmt: str) -> Path:
-    """``<scenario label>-seed-<seed><extension>`` in the current directory."""
-    return Path.cwd() / f"{source.label}-seed-{source.seed}{EXTENSIONS[fmt]}"
+    """``<scenario label>-seed-<seed><extension>`` in the current directory.
+
+    The name is built only from checked values (the folder's label a safe name, the
+    manifest's seed a non-negative integer: :class:`RunSource` checks it) and must stay in
+    the current directory, so a hand-edited manifest cannot send the file elsewhere.
+    """
+    label = safe_name(source.label, f"{source.folder}: scenario folder name")
+    seed = source.seed
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise OutputError(f"{source.folder / 'manifest.json'}: seed {seed!r} is not a "
+                          "non-negative integer")
+    return inside(Path.cwd(), f"{label}-seed-{seed}{EXTENSIONS[fmt]}")
 
 
 def export_run(folder: Path, fmt: str, out: Path | None = None,
@@ -66,38 +76,48 @@ def export_run(folder: Path, fmt: str, out: Path | None = None,
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
     t0 = time.perf_counter()
+    if out is not None:
+        refuse_special(Path(out))
     source = RunSource(Path(folder), need_objects=fmt == "ocel")
     out = Path(out) if out is not None else default_path(source, fmt)
-    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    kind = fmt
-    try:
-        if fmt == "ocel" and out.name.lower().endswith(SQLITE_SUFFIXES):
-            from sim.export.ocel import write_ocel_sqlite
-
-            kind = "ocel-sqlite"
-            counts = dict(write_ocel_sqlite(source, tmp, progress))
+    sqlite = fmt == "ocel" and out.name.lower().endswith(SQLITE_SUFFIXES)
+    kind = "ocel-sqlite" if sqlite else "ocel-json" if fmt == "ocel" else fmt
+    with atomic(out) as tmp:
+        if sqlite:
+            counts = _write_sqlite(source, tmp, out, progress)
         else:
             with _text_file(tmp, gzipped=out.name.lower().endswith(".gz")) as handle:
-                if fmt == "xes":
-                    from sim.export.xes import write_xes
-
-                    counts = write_xes(source, handle, progress)
-                elif fmt == "csv":
-                    from sim.export.csvlog import write_csv
-
-                    counts = write_csv(source, handle, progress)
-                else:
-                    from sim.export.ocel import write_ocel_json
-
-                    kind = "ocel-json"
-                    staging = out.with_name(f".{out.name}.objects-{os.getpid()}")
-                    counts = dict(write_ocel_json(source, handle, staging, progress))
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+                counts = _write_text(source, fmt, handle, tmp, progress)
     return Exported(path=out, fmt=kind, counts=counts, rows=source.rows,
                     seconds=time.perf_counter() - t0)
+
+
+def _write_text(source: RunSource, fmt: str, handle: TextIO, tmp: Path,
+                progress: Progress | None) -> dict[str, int]:
+    if fmt == "xes":
+        from sim.export.xes import write_xes
+
+        return write_xes(source, handle, progress)
+    if fmt == "csv":
+        from sim.export.csvlog import write_csv
+
+        return write_csv(source, handle, progress)
+    from sim.export.ocel import write_ocel_json
+
+    staging = tmp.with_name(f"{tmp.name}.objects")  # random like tmp: no name to plant a link
+    return dict(write_ocel_json(source, handle, staging, progress))
+
+
+def _write_sqlite(source: RunSource, tmp: Path, out: Path,
+                  progress: Progress | None) -> dict[str, int]:
+    import sqlite3
+
+    from sim.export.ocel import write_ocel_sqlite
+
+    try:
+        return dict(write_ocel_sqlite(source, tmp, progress))
+    except sqlite3.OperationalError as err:  # "database or disk is full", read-only ...
+        raise OutputError(f"{out}: cannot write ({err})") from None
 
 
 @contextmanager

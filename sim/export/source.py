@@ -295,7 +295,8 @@ def _refuse_root(folder: Path) -> None:
 def _read_scenario(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
+    except (OSError, ValueError, TypeError, OverflowError, RecursionError,
+            yaml.YAMLError) as err:  # a bad date or '!!int abc' raise ValueError
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ResultsError(f"{path}: cannot read the resolved scenario ({first})") from None
     if not isinstance(data, dict):
