@@ -10,11 +10,12 @@ from typing import Any
 import click
 
 from sim.cli.common import (
-    EXIT_INTERRUPTED,
+    EXIT_FAILED,
     CliError,
     check_executor,
     console,
     executor_options,
+    interrupt_exit_code,
     run_jobs,
 )
 
@@ -70,6 +71,7 @@ def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | No
     """
     from sim.runner import prepare
     from sim.sweep import SweepError, check_points, open_folder, parse_vary, plan_sweep
+    from sim.workers import WorkerDied
 
     check_executor(executor, scheduler, workers)  # local workers import while we plan
     try:
@@ -94,11 +96,12 @@ def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | No
     t0 = time.perf_counter()
     try:
         _run(sw, todo, len(jobs), executor, workers, scheduler, show)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, WorkerDied) as exc:
         n = len(sw.done() & {(j.scenario_index, j.replication) for j in jobs})
-        click.echo(f"omnisim: interrupted; {n} of {len(jobs)} runs are saved in {sw.folder}; "
+        what = f"error: {exc}" if isinstance(exc, WorkerDied) else "interrupted"
+        click.echo(f"omnisim: {what}; {n} of {len(jobs)} runs are saved in {sw.folder}; "
                    "run the same command again to finish", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(EXIT_FAILED if isinstance(exc, WorkerDied) else interrupt_exit_code(exc))
     from sim.sweep import finish
 
     folder = finish(sw, {"executor": executor, "wall_seconds_this_call":
