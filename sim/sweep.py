@@ -38,6 +38,7 @@ import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -63,11 +64,21 @@ class SweepError(ValueError):
 # --------------------------------------------------------------------------- specifications
 @dataclass(frozen=True)
 class Quantity:
-    """A number with an optional unit, as written in a SPEC."""
+    """A number with an optional unit, as written in a SPEC.
 
-    value: float
+    The number is kept as the exact decimal written (a range's values are computed in
+    decimal arithmetic), and passed to ``--set`` in plain digits: ``%g`` gave six significant
+    digits, so ``1234567:1234569:1`` made three points at 1234570, and ``1e+06`` for a
+    whole-number field that then refused it.
+    """
+
+    exact: Decimal
     unit: str = ""  # "", a duration unit, or a currency code
     written_whole: bool = False  # written without a decimal point or exponent ("4", not "4.0")
+
+    @property
+    def value(self) -> float:
+        return float(self.exact)
 
     @property
     def is_int(self) -> bool:
@@ -80,20 +91,44 @@ class Quantity:
         return self.value
 
     def text(self) -> str:
-        """How the value is passed to ``--set``."""
-        v = int(self.value) if float(self.value).is_integer() else round(self.value, 10)
-        return f"{v:g}" if not self.unit else f"{v:g} {self.unit}"
+        """How the value is passed to ``--set``: plain digits, never an exponent."""
+        v = plain(self.exact)
+        return v if not self.unit else f"{v} {self.unit}"
+
+
+def plain(number: Decimal) -> str:
+    """``number`` in plain digits without trailing zeros or an exponent.
+
+    >>> plain(Decimal("1E+6")), plain(Decimal("0.50")), plain(Decimal("-0.0")), plain(Decimal(4))
+    ('1000000', '0.5', '0', '4')
+    """
+    text = format(number.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def drawn(x: float) -> Decimal:
+    """A number drawn in floating point (a Latin hypercube's), to 12 significant digits."""
+    return Decimal(f"{x:.12g}")
+
+
+#: the largest decimal exponent of a number in a SPEC (its plain digits are written out)
+MAX_EXPONENT = 30
 
 
 def _quantity(text: str, where: str) -> Quantity:
     t = text.strip()
-    if _NUMBER.match(t):
-        return Quantity(float(t), written_whole=not any(ch in t for ch in ".eE"))
     m = _WITH_UNIT.match(t)
-    if m:
-        return Quantity(float(m["num"]), m["unit"])
-    raise SweepError(f"{where}: {text!r} is not a number or a number with a unit "
-                     "(e.g. 4, 0.5, '6 h', '20 USD')")
+    if _NUMBER.match(t):
+        q = Quantity(Decimal(t), written_whole=not any(ch in t for ch in ".eE"))
+    elif m:
+        q = Quantity(Decimal(m["num"]), m["unit"])
+    else:
+        raise SweepError(f"{where}: {text!r} is not a number or a number with a unit "
+                         "(e.g. 4, 0.5, '6 h', '20 USD')")
+    if q.exact and abs(q.exact.adjusted()) > MAX_EXPONENT:
+        raise SweepError(f"{where}: {text!r} is out of range (numbers between 1e-{MAX_EXPONENT} "
+                         f"and 1e{MAX_EXPONENT})")
+    return q
 
 
 @dataclass(frozen=True)
@@ -142,17 +177,19 @@ def parse_vary(text: str) -> Vary:
             raise SweepError(f"{where}: every part of a range needs the same unit, "
                              f"got {', '.join(sorted(u or 'none' for u in units))}")
         lo, hi = qs[0], qs[1]
-        if not hi.value > lo.value:
+        if not hi.exact > lo.exact:
             raise SweepError(f"{where}: the range must go up (stop greater than start)")
         if len(qs) == 2:
             return Vary(path, low=lo, high=hi)
         step = qs[2]
-        if not step.value > 0:
+        if not step.exact > 0:
             raise SweepError(f"{where}: the step must be positive")
-        n = math.floor((hi.value - lo.value) / step.value + 1e-9) + 1
-        if n > 10_000:
-            raise SweepError(f"{where}: {n} values; a sweep axis takes at most 10000")
-        values = tuple(Quantity(lo.value + i * step.value, lo.unit).text() for i in range(n))
+        ratio = (hi.exact - lo.exact) / step.exact  # decimal arithmetic: exact
+        if ratio >= 10_000:
+            raise SweepError(f"{where}: more than 10000 values; a sweep axis takes at most "
+                             "10000")
+        n = int(ratio // 1) + 1
+        values = tuple(Quantity(lo.exact + i * step.exact, lo.unit).text() for i in range(n))
         return Vary(path, values=values)
     values = tuple(v.strip() for v in spec.split(","))
     if any(not v for v in values):
@@ -170,7 +207,7 @@ def numeric(value: str) -> float | str:
         return float(t)
     m = _WITH_UNIT.match(t)
     if m:
-        return Quantity(float(m["num"]), m["unit"]).canonical()
+        return Quantity(Decimal(m["num"]), m["unit"]).canonical()
     return t
 
 
@@ -214,7 +251,7 @@ def _latin_hypercube(varies: Sequence[Vary], k: int, seed: int) -> list[tuple[st
                 vals = np.minimum(vals, hi.value)
             else:
                 vals = lo.value + u * (hi.value - lo.value)
-            columns.append([Quantity(float(x), lo.unit).text() for x in vals])
+            columns.append([Quantity(drawn(float(x)), lo.unit).text() for x in vals])
         else:
             idx = np.minimum((u * len(v.values)).astype(int), len(v.values) - 1)
             columns.append([v.values[i] for i in idx])

@@ -9,12 +9,15 @@ import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from cli_helpers import ROOT, SMALL, run_in_process, run_subprocess
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.sweep import SweepError, design_points, numeric, parse_vary
 
@@ -269,3 +272,41 @@ def test_dask_worker_killed_mid_sweep_is_replaced_and_numbers_are_identical():
     same = [json.dumps(a.kpis, sort_keys=True) == json.dumps(b.kpis, sort_keys=True)
             for a, b in zip(outs, serial, strict=True)]  # NaN-aware: NaN prints as NaN
     assert all(same)
+
+
+# ------------------------------------------------------------------ ranges keep their digits
+@settings(max_examples=150, deadline=None)
+@given(start=st.decimals(min_value=-10**12, max_value=10**12, places=3, allow_nan=False,
+                         allow_infinity=False),
+       step=st.decimals(min_value="0.001", max_value=10**9, places=3, allow_nan=False,
+                        allow_infinity=False),
+       n=st.integers(2, 40), extra=st.sampled_from(["0", "0.5"]),
+       unit=st.sampled_from(["", " h", " USD"]))
+def test_a_range_keeps_every_digit(start, step, n, extra, unit):
+    """Every range point is exactly start + i x step, in plain digits that ``--set`` takes
+    (no exponent, a whole number without a decimal point), and distinct; the stop is
+    included when the grid reaches it (``extra`` 0) and not passed (0.5)."""
+    stop = start + (n - 1 + Decimal(extra)) * step
+    spec = f"a.b={start}{unit}:{stop}{unit}:{step}{unit}"
+    values = parse_vary(spec).values
+    assert len(values) == n and len(set(values)) == n, spec
+    for i, text in enumerate(values):
+        number = text.removesuffix(unit) if unit else text
+        assert "e" not in number.lower() and Decimal(number) == start + i * step, (spec, text)
+        assert ("." in number) == (Decimal(number) != Decimal(number).to_integral_value())
+
+
+def test_the_reported_ranges_are_exact_and_accepted():
+    big = parse_vary("catalog.planned_units_per_day=1234567:1234569:1").values
+    assert big == ("1234567", "1234568", "1234569")
+    wide = parse_vary("market.addressable_customers=200000:1000000:400000")
+    assert wide.values == ("200000", "600000", "1000000")
+    from sim.runner import prepare
+
+    for value in wide.values:  # a whole-number field takes them all (it refused "1e+06")
+        sc = prepare(SMALL, (f"market.addressable_customers={value}",)).scenario
+        assert sc.market.addressable_customers == int(value)
+    with pytest.raises(SweepError, match="out of range"):
+        parse_vary("a.b=1:1e400:1")  # not four hundred digits, nor a hang
+    with pytest.raises(SweepError, match="at most 10000"):
+        parse_vary("a.b=0:1e30:1")
