@@ -24,7 +24,10 @@ the executor), and holds one small JSON file per finished job, written atomicall
 the job completes. Re-running the same command therefore skips what is done (after a crash,
 Ctrl-C or ``kill -9``) and asking for more replications only runs the new ones. The tidy
 table and ``manifest.json`` are written last; a folder without a complete manifest is a sweep
-in progress.
+in progress. A point file that holds no complete record (empty, truncated, edited:
+:func:`read_point`) is not done: the re-run names it in one warning line and runs it again.
+The manifest of a finished sweep stays while a re-run adds to the folder (it describes the
+tables beside it, which change only at the end) and is replaced, not first deleted.
 """
 
 from __future__ import annotations
@@ -293,12 +296,62 @@ class Sweep:
 
     def done(self) -> set[tuple[int, int]]:
         """(point, replication) pairs saved by this or an earlier run of the same sweep."""
-        out = set()
-        for p in (self.folder / "points").glob("p*-r*.json"):
-            m = re.match(r"^p(\d+)-r(\d+)\.json$", p.name)
-            if m:
-                out.add((int(m[1]), int(m[2])))
-        return out
+        return self.saved()[0]
+
+    def saved(self) -> tuple[set[tuple[int, int]], list[str]]:
+        """The pairs whose point file holds a complete record (:func:`read_point`), and a
+        line for each point file that does not (empty, truncated, edited): those count as
+        not done, so the sweep runs them again and overwrites them."""
+        good, bad = set(), []
+        for p in sorted((self.folder / "points").glob("p*-r*.json")):
+            pair = point_of(p)
+            if pair is None:
+                continue
+            try:
+                read_point(p, *pair)
+            except ResultsError as err:
+                bad.append(str(err))
+            else:
+                good.add(pair)
+        return good, bad
+
+
+def point_of(path: Path) -> tuple[int, int] | None:
+    """(point, replication) of a point file's name ``pPPPPP-rRRRR.json``, else None."""
+    m = re.match(r"^p(\d+)-r(\d+)\.json$", path.name)
+    return (int(m[1]), int(m[2])) if m else None
+
+
+#: what a point file holds, and the type of each entry
+POINT_RECORD = {"point": int, "replication": int, "seed": int, "checks_ok": bool,
+                "kpis": dict, "waits": dict, "utilisation": dict}
+
+
+def read_point(path: Path, point: int, replication: int) -> dict[str, Any]:
+    """The record of a point file, checked: a JSON object with every entry of
+    :data:`POINT_RECORD` of its type, for this point and replication, numbers (or null) as
+    KPIs.
+
+    Raises:
+        ResultsError: one line naming the file and what is wrong with it.
+    """
+    try:
+        if path.stat().st_size > 64 * 2**20:
+            raise ValueError("larger than 64 MB")
+        rec = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ResultsError(f"{path}: missing or unreadable ({err})") from None
+    if not isinstance(rec, dict):
+        raise ResultsError(f"{path}: not a JSON object")
+    for key, kind in POINT_RECORD.items():
+        if not isinstance(rec.get(key), kind) or (kind is int and isinstance(rec[key], bool)):
+            raise ResultsError(f"{path}: '{key}' missing or not a {kind.__name__}")
+    if (rec["point"], rec["replication"]) != (point, replication):
+        raise ResultsError(f"{path}: holds point {rec['point']} replication "
+                           f"{rec['replication']}")
+    if not all(isinstance(v, int | float) or v is None for v in rec["kpis"].values()):
+        raise ResultsError(f"{path}: a KPI that is not a number")
+    return rec
 
 
 def plan_sweep(ref: str, varies: Sequence[Vary], design: str, samples: int | None,
@@ -345,7 +398,12 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def open_folder(sw: Sweep) -> None:
-    """Create the folder (or check it holds this sweep) and mark it in progress."""
+    """Create the folder (or check it holds this sweep).
+
+    A complete manifest of an earlier call stays until :func:`finish` replaces it: it
+    describes the tables beside it, which stay as they are until then, so a finished sweep
+    can be loaded while more replications (or re-runs of bad point files) are added.
+    """
     folder = sw.folder
     if folder.exists() and not folder.is_dir():
         raise ResultsError(f"{folder}: exists and is not a folder")
@@ -366,9 +424,6 @@ def open_folder(sw: Sweep) -> None:
         _atomic_write(defn, canonical_json(sw.definition))
     if sw.resolved and not (folder / "scenario.yaml").is_file():
         _atomic_write(folder / "scenario.yaml", sw.resolved)
-    manifest = folder / MANIFEST
-    if manifest.exists():  # the folder is about to change: it is not complete meanwhile
-        manifest.unlink()
     for stale in folder.glob("points/.*.tmp-*"):
         stale.unlink(missing_ok=True)
 
@@ -387,11 +442,7 @@ def load_rows(sw: Sweep) -> list[dict[str, Any]]:
     rows = []
     for i, point in enumerate(sw.points):
         for r in range(sw.replications):
-            path = sw.point_file(i, r)
-            try:
-                rec = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as err:
-                raise ResultsError(f"{path}: missing or unreadable ({err})") from None
+            rec = read_point(sw.point_file(i, r), i, r)
             row: dict[str, Any] = {"point": i, "replication": r, "seed": rec["seed"]}
             for v, val in zip(sw.varies, point, strict=True):
                 row[v.path] = numeric(val)
@@ -404,13 +455,15 @@ def load_rows(sw: Sweep) -> list[dict[str, Any]]:
 
 
 def finish(sw: Sweep, extra: dict[str, Any]) -> Path:
-    """Write the tidy table (Parquet and CSV) and, last, the manifest."""
+    """Write the tidy table (Parquet and CSV) and, last, the manifest (the old manifest is
+    removed just before the tables it describes are replaced)."""
     import pandas as pd
 
     from sim.results import file_sha256, package_versions, utc_now
 
     df = pd.DataFrame(load_rows(sw))
     folder = sw.folder
+    (folder / MANIFEST).unlink(missing_ok=True)
     for name, write in (("results.parquet", lambda p: df.to_parquet(p, index=False)),
                         ("results.csv", lambda p: df.to_csv(p, index=False))):
         tmp = folder / f".{name}.tmp-{os.getpid()}"

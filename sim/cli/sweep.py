@@ -85,7 +85,8 @@ def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | No
     except SweepError as err:
         raise CliError(str(err)) from None
     jobs = sw.jobs()
-    done = sw.done()
+    done, bad = sw.saved()
+    _report_bad(bad)
     todo = [j for j in jobs if (j.scenario_index, j.replication) not in done]
     check_points(sw, todo, check)  # only points with work left: resuming stays instant
     open_folder(sw)
@@ -107,6 +108,13 @@ def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | No
     folder = finish(sw, {"executor": executor, "wall_seconds_this_call":
                          round(time.perf_counter() - t0, 3), "runs_this_call": len(todo)})
     _print(folder, sw, list(kpis) or _default_kpis())
+
+
+def _report_bad(bad: list[str]) -> None:
+    """One warning line for the point files that hold no complete record (run again)."""
+    if bad:
+        more = f" (and {len(bad) - 1} other point files)" if len(bad) > 1 else ""
+        click.echo(f"omnisim: warning: {bad[0]}{more}; running again what they held", err=True)
 
 
 def _default_kpis() -> list[str]:
