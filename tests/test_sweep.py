@@ -222,6 +222,9 @@ BAD_SWEEPS = [
     (["--vary", "channels.call_centre.staff=1:3", "--design", "lhs"], "--samples"),
     (["--vary", "channels.call_centre.staff=1,2", "--scheduler", "tcp://x:1"],
      "--executor dask"),
+    # refused before anything runs (it was reported after the whole sweep)
+    (["--vary", "channels.call_centre.staff=1,2", "--kpi", "cart_abandonment_rat"],
+     "--kpi cart_abandonment_rat: not a KPI"),
 ]
 
 

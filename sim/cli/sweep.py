@@ -73,6 +73,7 @@ def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | No
     from sim.sweep import SweepError, check_points, open_folder, parse_vary, plan_sweep
     from sim.workers import WorkerDied
 
+    _check_kpis(kpis)  # before anything runs, not after the whole sweep
     check_executor(executor, scheduler, workers)  # local workers import while we plan
     try:
         parsed = [parse_vary(v) for v in varies]
@@ -115,6 +116,17 @@ def _report_bad(bad: list[str]) -> None:
     if bad:
         more = f" (and {len(bad) - 1} other point files)" if len(bad) > 1 else ""
         click.echo(f"omnisim: warning: {bad[0]}{more}; running again what they held", err=True)
+
+
+def _check_kpis(kpis: tuple[str, ...]) -> None:
+    """Refuse a ``--kpi`` the registry does not declare (a family's child such as
+    ``utilisation.call_centre`` is checked against the table after the run)."""
+    from sim.kpis.registry import lookup
+    from sim.kpis.spec import Kpi
+
+    for k in kpis:
+        if not (isinstance(lookup(k), Kpi) or k.startswith("wait_hours.")):
+            raise CliError(f"--kpi {k}: not a KPI of this sweep (see docs/kpis.md)")
 
 
 def _default_kpis() -> list[str]:
