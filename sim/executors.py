@@ -12,7 +12,11 @@ order in which jobs finish differs, and callers key results by job.
   to that cluster, whose workers must have omnisim installed; without one a ``LocalCluster``
   of ``workers`` single-threaded worker processes (forked like the process executor's) is
   started and closed. A worker that dies mid-job is replaced by its nanny and the job is
-  rerun (``allowed-failures`` retries).
+  rerun (``allowed-failures`` retries); a job that has killed its workers that often raises
+  :class:`~sim.workers.WorkerDied`, as a dead worker of the process pool does. The workers
+  of a LocalCluster ignore SIGINT (:mod:`sim.forkserver_init`): Ctrl-C is this process's to
+  handle, which cancels the jobs and closes the cluster; they also exit by themselves when
+  this process dies (Dask's nanny pipe).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from sim.replicate import Job, Outcome, run_job, run_jobs
-from sim.workers import default_workers, start_early
+from sim.workers import WorkerDied, default_workers, start_early
 
 if TYPE_CHECKING:
     from dask.distributed import LocalCluster
@@ -58,6 +62,7 @@ def _dask(jobs: list[Job], workers: int, scheduler: str | None,
     import logging
 
     from dask.distributed import Client, as_completed
+    from distributed.scheduler import KilledWorker
 
     # the cluster's own start-up chatter is not for the user's terminal
     logging.getLogger("distributed").setLevel(logging.ERROR)
@@ -84,6 +89,10 @@ def _dask(jobs: list[Job], workers: int, scheduler: str | None,
                     results[index[fut.key]] = out
                     if done is not None:
                         done(out)
+            except KilledWorker as err:
+                client.cancel(futures)
+                raise WorkerDied(f"Dask workers died running job {err.args[0]} "
+                                 f"{err.args[2] + 1} times (out of memory?)") from None
             except BaseException:
                 client.cancel(futures)
                 raise

@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import importlib.metadata
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.json"
 KPIS = "kpis.json"
 COMPLETE = "complete"
+#: tries to put a run in place while other writers of the same run replace it meanwhile
+MOVE_ATTEMPTS = 8
 
 #: Packages whose versions are recorded in the manifest.
 PACKAGES = ("simpy", "mesa", "numpy", "pandas", "pyarrow")
@@ -315,7 +318,7 @@ class RunFolder:
         if not self.overwrite and is_complete(self.final):
             raise ResultsError(
                 f"results folder {self.final} already holds a complete run; "
-                "use --overwrite or another --out"
+                "choose another --out"
             )
 
     def _file(self, name: str) -> Path:
@@ -400,25 +403,45 @@ class RunFolder:
         return self.final
 
     def _move_into_place(self, tmp: Path) -> None:
-        self._refuse_existing()
-        old: Path | None = None
-        if self.final.exists():  # overwrite, or a folder that is not a complete run
-            old = self.final.parent / f".seed-{self.seed}.old-{os.getpid()}-{secrets.token_hex(4)}"
-            os.rename(self.final, old)
+        """Rename ``tmp`` to the final path, moving a run already there aside first.
+
+        Two writers of the same run (same scenario and seed: the same numbers) may finish
+        together: between moving the old run aside and renaming, the other can put its run
+        at the final path. With ``overwrite`` that is retried (the newest run wins) instead
+        of failing; without it the other's complete run stays and this one is refused.
+        """
+        for _ in range(MOVE_ATTEMPTS):
+            self._refuse_existing()
+            old = self._move_aside()
+            try:
+                os.rename(tmp, self.final)
+            except OSError as err:
+                if old is not None:  # back in place, or obsolete: another run is there
+                    with contextlib.suppress(OSError):
+                        os.rename(old, self.final)
+                    shutil.rmtree(old, ignore_errors=True)
+                if err.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise ResultsError(f"cannot move run into {self.final} "
+                                       f"({err.strerror})") from None
+                continue  # another writer committed meanwhile
+            fsync_path(self.final.parent)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+            return
+        raise ResultsError(f"results folder {self.final}: other writers kept replacing it; "
+                           "choose another --out")
+
+    def _move_aside(self) -> Path | None:
+        """Rename the folder at the final path (if any) out of the way; its new path."""
+        old = self.final.parent / f".seed-{self.seed}.old-{os.getpid()}-{secrets.token_hex(4)}"
         try:
-            os.rename(tmp, self.final)
+            os.rename(self.final, old)
+        except FileNotFoundError:  # none, or another writer moved it first
+            return None
         except OSError as err:
-            if old is not None and not self.final.exists():
-                os.rename(old, self.final)
-            if err.errno in (errno.ENOTEMPTY, errno.EEXIST):  # another writer committed meanwhile
-                raise ResultsError(
-                    f"results folder {self.final} already holds a complete run; "
-                    "use --overwrite or another --out"
-                ) from None
-            raise ResultsError(f"cannot move run into {self.final} ({err.strerror})") from None
-        fsync_path(self.final.parent)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            raise ResultsError(f"cannot move the old run {self.final} aside "
+                               f"({err.strerror})") from None
+        return old
 
     def abort(self) -> None:
         """Delete the temporary folder; nothing final is touched (no-op after commit)."""

@@ -24,7 +24,10 @@ the executor), and holds one small JSON file per finished job, written atomicall
 the job completes. Re-running the same command therefore skips what is done (after a crash,
 Ctrl-C or ``kill -9``) and asking for more replications only runs the new ones. The tidy
 table and ``manifest.json`` are written last; a folder without a complete manifest is a sweep
-in progress.
+in progress. A point file that holds no complete record (empty, truncated, edited:
+:func:`read_point`) is not done: the re-run names it in one warning line and runs it again.
+The manifest of a finished sweep stays while a re-run adds to the folder (it describes the
+tables beside it, which change only at the end) and is replaced, not first deleted.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -62,11 +66,21 @@ class SweepError(ValueError):
 # --------------------------------------------------------------------------- specifications
 @dataclass(frozen=True)
 class Quantity:
-    """A number with an optional unit, as written in a SPEC."""
+    """A number with an optional unit, as written in a SPEC.
 
-    value: float
+    The number is kept as the exact decimal written (a range's values are computed in
+    decimal arithmetic), and passed to ``--set`` in plain digits: ``%g`` gave six significant
+    digits, so ``1234567:1234569:1`` made three points at 1234570, and ``1e+06`` for a
+    whole-number field that then refused it.
+    """
+
+    exact: Decimal
     unit: str = ""  # "", a duration unit, or a currency code
     written_whole: bool = False  # written without a decimal point or exponent ("4", not "4.0")
+
+    @property
+    def value(self) -> float:
+        return float(self.exact)
 
     @property
     def is_int(self) -> bool:
@@ -79,20 +93,44 @@ class Quantity:
         return self.value
 
     def text(self) -> str:
-        """How the value is passed to ``--set``."""
-        v = int(self.value) if float(self.value).is_integer() else round(self.value, 10)
-        return f"{v:g}" if not self.unit else f"{v:g} {self.unit}"
+        """How the value is passed to ``--set``: plain digits, never an exponent."""
+        v = plain(self.exact)
+        return v if not self.unit else f"{v} {self.unit}"
+
+
+def plain(number: Decimal) -> str:
+    """``number`` in plain digits without trailing zeros or an exponent.
+
+    >>> plain(Decimal("1E+6")), plain(Decimal("0.50")), plain(Decimal("-0.0")), plain(Decimal(4))
+    ('1000000', '0.5', '0', '4')
+    """
+    text = format(number.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def drawn(x: float) -> Decimal:
+    """A number drawn in floating point (a Latin hypercube's), to 12 significant digits."""
+    return Decimal(f"{x:.12g}")
+
+
+#: the largest decimal exponent of a number in a SPEC (its plain digits are written out)
+MAX_EXPONENT = 30
 
 
 def _quantity(text: str, where: str) -> Quantity:
     t = text.strip()
-    if _NUMBER.match(t):
-        return Quantity(float(t), written_whole=not any(ch in t for ch in ".eE"))
     m = _WITH_UNIT.match(t)
-    if m:
-        return Quantity(float(m["num"]), m["unit"])
-    raise SweepError(f"{where}: {text!r} is not a number or a number with a unit "
-                     "(e.g. 4, 0.5, '6 h', '20 USD')")
+    if _NUMBER.match(t):
+        q = Quantity(Decimal(t), written_whole=not any(ch in t for ch in ".eE"))
+    elif m:
+        q = Quantity(Decimal(m["num"]), m["unit"])
+    else:
+        raise SweepError(f"{where}: {text!r} is not a number or a number with a unit "
+                         "(e.g. 4, 0.5, '6 h', '20 USD')")
+    if q.exact and abs(q.exact.adjusted()) > MAX_EXPONENT:
+        raise SweepError(f"{where}: {text!r} is out of range (numbers between 1e-{MAX_EXPONENT} "
+                         f"and 1e{MAX_EXPONENT})")
+    return q
 
 
 @dataclass(frozen=True)
@@ -141,17 +179,19 @@ def parse_vary(text: str) -> Vary:
             raise SweepError(f"{where}: every part of a range needs the same unit, "
                              f"got {', '.join(sorted(u or 'none' for u in units))}")
         lo, hi = qs[0], qs[1]
-        if not hi.value > lo.value:
+        if not hi.exact > lo.exact:
             raise SweepError(f"{where}: the range must go up (stop greater than start)")
         if len(qs) == 2:
             return Vary(path, low=lo, high=hi)
         step = qs[2]
-        if not step.value > 0:
+        if not step.exact > 0:
             raise SweepError(f"{where}: the step must be positive")
-        n = math.floor((hi.value - lo.value) / step.value + 1e-9) + 1
-        if n > 10_000:
-            raise SweepError(f"{where}: {n} values; a sweep axis takes at most 10000")
-        values = tuple(Quantity(lo.value + i * step.value, lo.unit).text() for i in range(n))
+        ratio = (hi.exact - lo.exact) / step.exact  # decimal arithmetic: exact
+        if ratio >= 10_000:
+            raise SweepError(f"{where}: more than 10000 values; a sweep axis takes at most "
+                             "10000")
+        n = int(ratio // 1) + 1
+        values = tuple(Quantity(lo.exact + i * step.exact, lo.unit).text() for i in range(n))
         return Vary(path, values=values)
     values = tuple(v.strip() for v in spec.split(","))
     if any(not v for v in values):
@@ -169,7 +209,7 @@ def numeric(value: str) -> float | str:
         return float(t)
     m = _WITH_UNIT.match(t)
     if m:
-        return Quantity(float(m["num"]), m["unit"]).canonical()
+        return Quantity(Decimal(m["num"]), m["unit"]).canonical()
     return t
 
 
@@ -213,7 +253,7 @@ def _latin_hypercube(varies: Sequence[Vary], k: int, seed: int) -> list[tuple[st
                 vals = np.minimum(vals, hi.value)
             else:
                 vals = lo.value + u * (hi.value - lo.value)
-            columns.append([Quantity(float(x), lo.unit).text() for x in vals])
+            columns.append([Quantity(drawn(float(x)), lo.unit).text() for x in vals])
         else:
             idx = np.minimum((u * len(v.values)).astype(int), len(v.values) - 1)
             columns.append([v.values[i] for i in idx])
@@ -255,12 +295,62 @@ class Sweep:
 
     def done(self) -> set[tuple[int, int]]:
         """(point, replication) pairs saved by this or an earlier run of the same sweep."""
-        out = set()
-        for p in (self.folder / "points").glob("p*-r*.json"):
-            m = re.match(r"^p(\d+)-r(\d+)\.json$", p.name)
-            if m:
-                out.add((int(m[1]), int(m[2])))
-        return out
+        return self.saved()[0]
+
+    def saved(self) -> tuple[set[tuple[int, int]], list[str]]:
+        """The pairs whose point file holds a complete record (:func:`read_point`), and a
+        line for each point file that does not (empty, truncated, edited): those count as
+        not done, so the sweep runs them again and overwrites them."""
+        good, bad = set(), []
+        for p in sorted((self.folder / "points").glob("p*-r*.json")):
+            pair = point_of(p)
+            if pair is None:
+                continue
+            try:
+                read_point(p, *pair)
+            except ResultsError as err:
+                bad.append(str(err))
+            else:
+                good.add(pair)
+        return good, bad
+
+
+def point_of(path: Path) -> tuple[int, int] | None:
+    """(point, replication) of a point file's name ``pPPPPP-rRRRR.json``, else None."""
+    m = re.match(r"^p(\d+)-r(\d+)\.json$", path.name)
+    return (int(m[1]), int(m[2])) if m else None
+
+
+#: what a point file holds, and the type of each entry
+POINT_RECORD = {"point": int, "replication": int, "seed": int, "checks_ok": bool,
+                "kpis": dict, "waits": dict, "utilisation": dict}
+
+
+def read_point(path: Path, point: int, replication: int) -> dict[str, Any]:
+    """The record of a point file, checked: a JSON object with every entry of
+    :data:`POINT_RECORD` of its type, for this point and replication, numbers (or null) as
+    KPIs.
+
+    Raises:
+        ResultsError: one line naming the file and what is wrong with it.
+    """
+    try:
+        if path.stat().st_size > 64 * 2**20:
+            raise ValueError("larger than 64 MB")
+        rec = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ResultsError(f"{path}: missing or unreadable ({err})") from None
+    if not isinstance(rec, dict):
+        raise ResultsError(f"{path}: not a JSON object")
+    for key, kind in POINT_RECORD.items():
+        if not isinstance(rec.get(key), kind) or (kind is int and isinstance(rec[key], bool)):
+            raise ResultsError(f"{path}: '{key}' missing or not a {kind.__name__}")
+    if (rec["point"], rec["replication"]) != (point, replication):
+        raise ResultsError(f"{path}: holds point {rec['point']} replication "
+                           f"{rec['replication']}")
+    if not all(isinstance(v, int | float) or v is None for v in rec["kpis"].values()):
+        raise ResultsError(f"{path}: a KPI that is not a number")
+    return rec
 
 
 def plan_sweep(ref: str, varies: Sequence[Vary], design: str, samples: int | None,
@@ -303,7 +393,12 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def open_folder(sw: Sweep) -> None:
-    """Create the folder (or check it holds this sweep) and mark it in progress."""
+    """Create the folder (or check it holds this sweep).
+
+    A complete manifest of an earlier call stays until :func:`finish` replaces it: it
+    describes the tables beside it, which stay as they are until then, so a finished sweep
+    can be loaded while more replications (or re-runs of bad point files) are added.
+    """
     folder = sw.folder
     if folder.exists() and not folder.is_dir():
         raise ResultsError(f"{folder}: exists and is not a folder")
@@ -324,9 +419,6 @@ def open_folder(sw: Sweep) -> None:
         _atomic_write(defn, canonical_json(sw.definition))
     if sw.resolved and not (folder / "scenario.yaml").is_file():
         _atomic_write(folder / "scenario.yaml", sw.resolved)
-    manifest = folder / MANIFEST
-    if manifest.exists():  # the folder is about to change: it is not complete meanwhile
-        manifest.unlink()
     for stale in [*folder.glob("points/.*.tmp-*"), *folder.glob("points/.*.partial-*")]:
         stale.unlink(missing_ok=True)
 
@@ -345,11 +437,7 @@ def load_rows(sw: Sweep) -> list[dict[str, Any]]:
     rows = []
     for i, point in enumerate(sw.points):
         for r in range(sw.replications):
-            path = sw.point_file(i, r)
-            try:
-                rec = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as err:
-                raise ResultsError(f"{path}: missing or unreadable ({err})") from None
+            rec = read_point(sw.point_file(i, r), i, r)
             row: dict[str, Any] = {"point": i, "replication": r, "seed": rec["seed"]}
             for v, val in zip(sw.varies, point, strict=True):
                 row[v.path] = numeric(val)
@@ -362,13 +450,15 @@ def load_rows(sw: Sweep) -> list[dict[str, Any]]:
 
 
 def finish(sw: Sweep, extra: dict[str, Any]) -> Path:
-    """Write the tidy table (Parquet and CSV) and, last, the manifest."""
+    """Write the tidy table (Parquet and CSV) and, last, the manifest (the old manifest is
+    removed just before the tables it describes are replaced)."""
     import pandas as pd
 
     from sim.results import file_sha256, package_versions, utc_now
 
     df = pd.DataFrame(load_rows(sw))
     folder = sw.folder
+    (folder / MANIFEST).unlink(missing_ok=True)
     for name, write in (("results.parquet", lambda p: df.to_parquet(p, index=False)),
                         ("results.csv", lambda p: df.to_csv(p, index=False))):
         with atomic(folder / name, "sweep file") as tmp:

@@ -12,22 +12,80 @@ scenario files, so the import happens on the other core. The workers of the Dask
 
 Numbers do not depend on this: a job carries its own seeds (:mod:`sim.replicate`).
 Where there is no fork server (Windows), workers are spawned as before.
+
+Workers never outlive their caller. Their parent is the fork server, not the caller, and the
+fork server stays up while any worker holds its "alive" pipe, so neither a parent-death
+signal nor the fork server's own exit would end them; instead every worker runs
+:func:`watch_parent`: a daemon thread that waits on a pidfd of the caller (polls it where
+there is no pidfd) and ends the worker with ``os._exit`` the moment the caller is gone, even
+after ``kill -9``. Once the workers are gone the fork server and multiprocessing's resource
+tracker see end-of-file on their pipes and exit too. A worker ignores SIGINT: Ctrl-C in a
+terminal reaches the whole process group, and the caller, not each worker, decides what
+happens (it kills the workers at once, so no discarded job keeps computing); SIGTERM and
+SIGKILL still end a worker. A worker that dies (the out-of-memory killer) makes
+:func:`run_all` raise :class:`WorkerDied`, which names the signal.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import select
+import signal
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 from typing import Any, TypeVar
 
 A = TypeVar("A")
 R = TypeVar("R")
 
-#: imported by the fork server, so that every worker forked from it starts with them
-PRELOAD = ["sim.replicate"]
+#: imported by the fork server, in this order, so that every worker forked from it starts with
+#: them (the first makes the server and its workers ignore SIGINT: :mod:`sim.forkserver_init`)
+PRELOAD = ["sim.forkserver_init", "sim.replicate"]
+#: how often a worker without a pidfd checks that its caller is alive (seconds)
+POLL_SECONDS = 0.5
+
+
+class WorkerDied(RuntimeError):
+    """A worker process died in the middle of the jobs (killed, e.g. out of memory)."""
+
+
+def watch_parent(pid: int) -> None:
+    """Make this worker end when process ``pid`` (the caller) ends, and ignore SIGINT.
+
+    The initializer of every worker of :func:`run_all`; the thread it starts waits on a
+    pidfd of ``pid`` (Linux 5.3 and later), else polls it every :data:`POLL_SECONDS`.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(pid,), name="omnisim-watch-parent",
+                     daemon=True).start()
+
+
+def _exit_with(pid: int) -> None:
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:  # gone already
+        os._exit(1)
+    except (AttributeError, OSError):  # pragma: no cover - no pidfd on this system
+        while _alive(pid):
+            time.sleep(POLL_SECONDS)
+    else:
+        select.select([fd], [], [])  # readable when the process has ended
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:  # pragma: no cover - only where there is no pidfd
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def context(also: Sequence[str] = ()) -> BaseContext:
@@ -83,8 +141,12 @@ def run_all(fn: Callable[[A], R], args: Sequence[A], workers: int,
         done: called in this process with ``(index, result)`` as each job finishes.
 
     Returns:
-        The results in the order of ``args``. On an error or Ctrl-C the jobs not yet started
-        are cancelled and the exception propagates.
+        The results in the order of ``args``. On an error, Ctrl-C or SIGTERM (raised in this
+        process) the jobs not yet started are cancelled, the workers are killed, so none
+        goes on computing a job whose result nobody takes, and the exception propagates.
+
+    Raises:
+        WorkerDied: a worker process died (killed by a signal, e.g. out of memory).
     """
     results: list[Any] = [None] * len(args)
     if workers <= 1 or len(args) <= 1:
@@ -93,19 +155,41 @@ def run_all(fn: Callable[[A], R], args: Sequence[A], workers: int,
             if done is not None:
                 done(i, out)
         return results
-    with ProcessPoolExecutor(max_workers=min(workers, len(args)), mp_context=context()) as pool:
+    before = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(args)), mp_context=context(),
+                               initializer=watch_parent, initargs=(os.getpid(),))
+    procs: list[Any] = []
+    try:
         futures = {pool.submit(fn, a): i for i, a in enumerate(args)}
-        try:
-            for fut in as_completed(futures):
-                i = futures[fut]
-                results[i] = out = fut.result()
-                if done is not None:
-                    done(i, out)
-        except BaseException:
-            for fut in futures:
-                fut.cancel()
-            raise
+        procs = [p for p in multiprocessing.active_children() if p not in before]
+        for fut in as_completed(futures):
+            i = futures[fut]
+            results[i] = out = fut.result()
+            if done is not None:
+                done(i, out)
+    except BrokenProcessPool:
+        raise WorkerDied(_death(procs)) from None
+    except BaseException:  # Ctrl-C, SIGTERM, an error: no worker goes on with its job
+        for p in procs:
+            p.kill()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return results
+
+
+def _death(procs: Sequence[Any]) -> str:
+    """What became of the dead worker among ``procs``, as a sentence (the pool ends the
+    others with SIGTERM once one has died, so that one is named last)."""
+    codes = [(p.pid, p.exitcode) for p in procs if p.exitcode not in (None, 0)]
+    codes.sort(key=lambda pc: pc[1] == -signal.SIGTERM)
+    if not codes:
+        return "a worker process died"
+    pid, code = codes[0]
+    if code > 0:
+        return f"a worker process (pid {pid}) exited with code {code}"
+    oom = " (out of memory, or kill -9)" if code == -signal.SIGKILL else ""
+    return f"a worker process (pid {pid}) was killed by {signal.Signals(-code).name}{oom}"
 
 
 def default_workers() -> int:

@@ -600,3 +600,39 @@ def test_every_shipped_scenario_validates(name: str) -> None:
     assert loaded.path is not None and loaded.path.is_relative_to(SCENARIO_DIR)
     assert loaded.scenario.schema_version == 1
     assert loaded.scenario.warmup < loaded.scenario.horizon
+
+
+def test_extends_a_name_finds_the_file_beside_the_extending_one(tmp_path, monkeypatch):
+    """``extends: base`` (no extension) is base.yaml in the extending file's folder, never a
+    file of the working directory; a name found in neither is a shipped scenario."""
+    company = tmp_path / "company"
+    company.mkdir()
+    (company / "base.yaml").write_text("extends: baseline\nname: from-the-folder\n",
+                                       encoding="utf-8")
+    (company / "child.yaml").write_text("extends: base\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "base").write_text("not: [a scenario\n", encoding="utf-8")
+    (elsewhere / "base.yaml").write_text("extends: baseline\nname: from-the-cwd\n",
+                                         encoding="utf-8")
+    monkeypatch.chdir(elsewhere)
+    assert load(company / "child.yaml").scenario.name == "from-the-folder"
+    (company / "base.yaml").unlink()
+    (company / "child.yaml").write_text("extends: base\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="child.yaml: field extends: base: no such file"):
+        load(company / "child.yaml")
+
+
+def test_a_huge_scenario_file_is_refused_before_it_is_read(tmp_path):
+    """A 1 GB (sparse) file: refused by its size, with at most 2 MB of it read (reading it
+    whole first took 1.1 GB)."""
+    import resource
+
+    huge = tmp_path / "huge.yaml"
+    with open(huge, "wb") as fh:
+        fh.truncate(2**30)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ScenarioError, match="larger than"):
+        load(huge)
+    grew_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grew_kb < 200_000, f"{grew_kb} kB"

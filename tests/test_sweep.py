@@ -9,12 +9,15 @@ import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from cli_helpers import ROOT, SMALL, run_in_process, run_subprocess
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.sweep import SweepError, design_points, numeric, parse_vary
 
@@ -219,6 +222,9 @@ BAD_SWEEPS = [
     (["--vary", "channels.call_centre.staff=1:3", "--design", "lhs"], "--samples"),
     (["--vary", "channels.call_centre.staff=1,2", "--scheduler", "tcp://x:1"],
      "--executor dask"),
+    # refused before anything runs (it was reported after the whole sweep)
+    (["--vary", "channels.call_centre.staff=1,2", "--kpi", "cart_abandonment_rat"],
+     "--kpi cart_abandonment_rat: not a KPI"),
 ]
 
 
@@ -269,3 +275,123 @@ def test_dask_worker_killed_mid_sweep_is_replaced_and_numbers_are_identical():
     same = [json.dumps(a.kpis, sort_keys=True) == json.dumps(b.kpis, sort_keys=True)
             for a, b in zip(outs, serial, strict=True)]  # NaN-aware: NaN prints as NaN
     assert all(same)
+
+
+# ------------------------------------------------------------------ ranges keep their digits
+@settings(max_examples=150, deadline=None)
+@given(start=st.decimals(min_value=-10**12, max_value=10**12, places=3, allow_nan=False,
+                         allow_infinity=False),
+       step=st.decimals(min_value="0.001", max_value=10**9, places=3, allow_nan=False,
+                        allow_infinity=False),
+       n=st.integers(2, 40), extra=st.sampled_from(["0", "0.5"]),
+       unit=st.sampled_from(["", " h", " USD"]))
+def test_a_range_keeps_every_digit(start, step, n, extra, unit):
+    """Every range point is exactly start + i x step, in plain digits that ``--set`` takes
+    (no exponent, a whole number without a decimal point), and distinct; the stop is
+    included when the grid reaches it (``extra`` 0) and not passed (0.5)."""
+    stop = start + (n - 1 + Decimal(extra)) * step
+    spec = f"a.b={start}{unit}:{stop}{unit}:{step}{unit}"
+    values = parse_vary(spec).values
+    assert len(values) == n and len(set(values)) == n, spec
+    for i, text in enumerate(values):
+        number = text.removesuffix(unit) if unit else text
+        assert "e" not in number.lower() and Decimal(number) == start + i * step, (spec, text)
+        assert ("." in number) == (Decimal(number) != Decimal(number).to_integral_value())
+
+
+def test_the_reported_ranges_are_exact_and_accepted():
+    big = parse_vary("catalog.planned_units_per_day=1234567:1234569:1").values
+    assert big == ("1234567", "1234568", "1234569")
+    wide = parse_vary("market.addressable_customers=200000:1000000:400000")
+    assert wide.values == ("200000", "600000", "1000000")
+    from sim.runner import prepare
+
+    for value in wide.values:  # a whole-number field takes them all (it refused "1e+06")
+        sc = prepare(SMALL, (f"market.addressable_customers={value}",)).scenario
+        assert sc.market.addressable_customers == int(value)
+    with pytest.raises(SweepError, match="out of range"):
+        parse_vary("a.b=1:1e400:1")  # not four hundred digits, nor a hang
+    with pytest.raises(SweepError, match="at most 10000"):
+        parse_vary("a.b=0:1e30:1")
+
+
+# ------------------------------------------------------------------ bad point files
+def _a_point_file(serial: Path) -> Path:
+    (folder,) = serial.glob("sweep-*")
+    return folder / "points" / "p00003-r0001.json"
+
+
+CORRUPTIONS = {
+    "empty": lambda text: "",
+    "not json": lambda text: "{not json",
+    "a list": lambda text: "[1, 2]",
+    "null": lambda text: "null",
+    "no kpis": lambda text: json.dumps({k: v for k, v in json.loads(text).items()
+                                        if k != "kpis"}),
+    "kpis a list": lambda text: json.dumps({**json.loads(text), "kpis": []}),
+    "a kpi as text": lambda text: json.dumps({**json.loads(text), "kpis": {"leads": "many"}}),
+    "seed as text": lambda text: json.dumps({**json.loads(text), "seed": "2"}),
+    "checks_ok a number": lambda text: json.dumps({**json.loads(text), "checks_ok": 1}),
+    "another point": lambda text: json.dumps({**json.loads(text), "point": 4}),
+    "point true": lambda text: json.dumps({**json.loads(text), "point": True}),
+}
+
+
+@pytest.mark.parametrize("kind", list(CORRUPTIONS))
+def test_every_kind_of_bad_point_file_is_refused_in_one_line(serial, tmp_path, kind):
+    from sim.results import ResultsError
+    from sim.sweep import read_point
+
+    good = _a_point_file(serial)
+    assert read_point(good, 3, 1)["seed"] == 2
+    bad = tmp_path / good.name
+    bad.write_text(CORRUPTIONS[kind](good.read_text()), encoding="utf-8")
+    with pytest.raises(ResultsError) as info:
+        read_point(bad, 3, 1)
+    assert str(bad) in str(info.value) and "\n" not in str(info.value)
+
+
+@settings(max_examples=30, deadline=None)
+@given(cut=st.floats(0.0, 0.999))
+def test_a_truncated_point_file_is_refused(serial, tmp_path_factory, cut):
+    from sim.results import ResultsError
+    from sim.sweep import read_point
+
+    data = _a_point_file(serial).read_bytes()
+    bad = tmp_path_factory.mktemp("cut") / "p00003-r0001.json"
+    bad.write_bytes(data[:int(cut * len(data))])
+    with pytest.raises(ResultsError):
+        read_point(bad, 3, 1)
+
+
+def test_bad_point_files_are_reported_and_run_again(serial, tmp_path):
+    """An empty and a truncated point file of a finished sweep: the re-run names them in one
+    line, runs those two again and gives the uninterrupted table (it exited 2 every time)."""
+    folder = _copy_sweep(serial, tmp_path)
+    (folder / "points" / "p00003-r0001.json").write_text("", encoding="utf-8")
+    cut = folder / "points" / "p00007-r0004.json"
+    cut.write_bytes(cut.read_bytes()[:40])
+    err = sweep_ok(sweep_args(tmp_path, "--executor", "serial"))
+    warnings = [ln for ln in err.splitlines() if "warning" in ln]
+    assert len(warnings) == 1 and "p00003-r0001.json" in warnings[0], err
+    assert "1 other point file" in warnings[0]
+    assert "73 of 75 runs already done" in err
+    pd.testing.assert_frame_equal(table(tmp_path), table(serial))
+
+
+def test_an_interrupted_rerun_keeps_the_finished_sweep_loadable(serial, tmp_path, monkeypatch):
+    """The manifest of a finished sweep stays until a new one replaces it: a re-run (here
+    with more replications) interrupted mid-way leaves the old sweep complete and loadable."""
+    from analysis import load
+    from sim import sweep as sweep_module
+
+    folder = _copy_sweep(serial, tmp_path)
+
+    def interrupted(*_args) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep_module, "save_outcome", interrupted)
+    code, _, err = run_in_process(sweep_args(tmp_path, "--executor", "serial", reps=6))
+    assert code == 130, err
+    res = load(folder)
+    assert res.manifest["rows"] == 75 and len(res.table) == 75

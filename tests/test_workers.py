@@ -59,3 +59,62 @@ def test_run_all_keeps_the_order_of_its_arguments(n: int) -> None:
 def test_run_all_propagates_a_workers_error() -> None:
     with pytest.raises(TypeError):
         workers.run_all(abs, [1, "x", 2], 2)
+
+
+def _die_or_sleep(seconds: float) -> float:
+    """A job: ``-1`` kills its own worker with SIGKILL (as the out-of-memory killer does),
+    otherwise it sleeps."""
+    import signal
+    import time
+
+    if seconds < 0:
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(seconds)
+    return seconds
+
+
+def test_a_killed_worker_is_one_clear_error_naming_the_signal() -> None:
+    with pytest.raises(workers.WorkerDied, match=r"worker process \(pid \d+\) was killed by "
+                                                  r"SIGKILL \(out of memory"):
+        workers.run_all(_die_or_sleep, [0.0, -1.0, 0.0], 2)
+
+
+def test_an_interrupt_kills_the_workers_at_once() -> None:
+    """Ctrl-C (or SIGTERM, raised as KeyboardInterrupt) in the caller: run_all returns at once
+    and no worker goes on with its (30 s) job."""
+    import time
+
+    def interrupt(i: int, _: float) -> None:
+        raise KeyboardInterrupt
+
+    before = set(multiprocessing.active_children())
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        workers.run_all(_die_or_sleep, [0.0, 30.0, 30.0], 2, done=interrupt)
+    assert time.monotonic() - t0 < 10
+    assert set(multiprocessing.active_children()) <= before
+
+
+def test_a_worker_exits_when_its_caller_dies(tmp_path) -> None:
+    """watch_parent: a process watching a caller that then dies ends at once (here the caller
+    is a short-lived child, so this test process survives)."""
+    import subprocess
+    import time
+
+    caller = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    watcher = multiprocessing.get_context("fork").Process(
+        target=_watch_and_sleep, args=(caller.pid,))
+    watcher.start()
+    time.sleep(0.3)
+    assert watcher.is_alive()
+    caller.kill()
+    watcher.join(timeout=5)
+    caller.wait()
+    assert watcher.exitcode == 1
+
+
+def _watch_and_sleep(pid: int) -> None:
+    import time
+
+    workers.watch_parent(pid)
+    time.sleep(30)

@@ -226,3 +226,25 @@ def test_workshop_command_rejects_bad_input_in_one_line(tmp_path):
         assert r.returncode == 2, r.stderr
         assert r.stderr.startswith("omnisim: error: ") and r.stderr.count("\n") == 1
         assert words in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("host", ["no-such-host.invalid", "class-room", "127.0.0.1.nip.io"])
+def test_workshop_refuses_a_host_name_without_looking_it_up(monkeypatch, host):
+    import socket
+
+    def no_dns(*args, **kwargs):
+        raise AssertionError(f"a DNS query for {args[0]!r}")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    monkeypatch.setattr(socket, "gethostbyname", no_dns)
+    code, out, err = run_in_process(["workshop", "--host", host])
+    assert code == 2 and out == "", err
+    assert len(err.strip().splitlines()) == 1 and "--host" in err and "IP address" in err
+
+
+def test_workshop_takes_addresses_and_localhost():
+    from sim.cli.workshop import listen_address
+
+    assert listen_address("localhost") == listen_address("LOCALHOST") == "127.0.0.1"
+    assert listen_address("0.0.0.0") == "0.0.0.0"
+    assert listen_address("::1") == "::1" and listen_address("192.168.1.20") == "192.168.1.20"

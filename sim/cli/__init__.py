@@ -7,7 +7,11 @@ executor options) is in :mod:`sim.cli.common`.
 
 This is the only package that prints. Bad input (a scenario file, an option, a results
 folder) ends with one line ``omnisim: error: ...`` on stderr and exit code 2, never a
-traceback; Ctrl-C ends with exit code 130 and leaves no results folder behind.
+traceback; Ctrl-C ends with exit code 130 and leaves no results folder behind, and SIGTERM is
+handled as Ctrl-C (exit code 143); no worker process outlives the command
+(:mod:`sim.workers`). A worker process that dies (killed by the out-of-memory killer) ends
+the command with one line naming the signal and exit code 1; a sweep keeps what finished and
+resumes when run again.
 """
 
 from __future__ import annotations
@@ -23,11 +27,13 @@ from sim import __version__
 from sim.cli import compare, export, plot, selfcheck, sweep, workshop
 from sim.cli.common import (
     EXIT_BAD_INPUT,
-    EXIT_INTERRUPTED,
+    EXIT_FAILED,
     CliError,
     console,
     format_value,
+    interrupt_exit_code,
     progress_bar,
+    sigterm_as_interrupt,
 )
 
 
@@ -238,9 +244,15 @@ def scenarios_schema() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the click group and turn known errors into one line and exit 2."""
+    with sigterm_as_interrupt():
+        _main(argv)
+
+
+def _main(argv: list[str] | None) -> None:
     from sim.outfile import OutputError
     from sim.results import ResultsError
     from sim.scenario import ScenarioError
+    from sim.workers import WorkerDied
 
     try:
         cli.main(args=argv, prog_name="omnisim", standalone_mode=False)
@@ -258,17 +270,17 @@ def main(argv: list[str] | None = None) -> None:
     except (ScenarioError, ResultsError, CliError, OutputError) as exc:
         click.echo(f"omnisim: error: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    except WorkerDied as exc:
+        click.echo(f"omnisim: error: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
     except OSError as exc:  # disk full, read-only or foreign folder: the machine, not a bug
         where = f"{exc.filename}: " if exc.filename else ""
         why = exc.strerror or (str(exc).splitlines() or [""])[0] or type(exc).__name__
         click.echo(f"omnisim: error: {where}cannot read or write ({why})", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    except click.Abort:
+    except (click.Abort, KeyboardInterrupt) as exc:
         click.echo("omnisim: interrupted; no results were written", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except KeyboardInterrupt:
-        click.echo("omnisim: interrupted; no results were written", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(interrupt_exit_code(exc))
 
 
 for command in (compare.compare, sweep.sweep, plot.plot, plot.report, selfcheck.selfcheck,

@@ -9,7 +9,10 @@ level; rich and omnisim's engine are imported when a command needs them, so ``om
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -23,6 +26,10 @@ if TYPE_CHECKING:
 EXIT_BAD_INPUT = 2
 #: exit code after Ctrl-C (128 + SIGINT, as a shell reports it)
 EXIT_INTERRUPTED = 130
+#: exit code after SIGTERM (128 + SIGTERM), which is cleaned up exactly as Ctrl-C
+EXIT_TERMINATED = 143
+#: exit code of a command whose work failed: a worker process died (one line on stderr)
+EXIT_FAILED = 1
 
 #: where jobs run (:func:`sim.executors.execute`)
 EXECUTORS = ("serial", "process", "dask")
@@ -32,6 +39,39 @@ DAYS = "day {task.completed:.0f}/{task.total:.0f}"
 
 class CliError(Exception):
     """Bad input found by the CLI itself (reported as one line with exit code 2)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread where Ctrl-C raises KeyboardInterrupt, so that every
+    ``except KeyboardInterrupt`` and ``finally`` cleans up after it the same way."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block SIGTERM raises :class:`Terminated` (in the main thread only: a
+    handler cannot be set elsewhere); the previous handler is restored afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def interrupt_exit_code(exc: BaseException) -> int:
+    """:data:`EXIT_TERMINATED` if ``exc`` is (or was raised from) SIGTERM, else
+    :data:`EXIT_INTERRUPTED`."""
+    while exc is not None:
+        if isinstance(exc, Terminated):
+            return EXIT_TERMINATED
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return EXIT_INTERRUPTED
 
 
 def format_value(value: Any, fmt: str) -> str:

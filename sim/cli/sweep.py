@@ -10,11 +10,12 @@ from typing import Any
 import click
 
 from sim.cli.common import (
-    EXIT_INTERRUPTED,
+    EXIT_FAILED,
     CliError,
     check_executor,
     console,
     executor_options,
+    interrupt_exit_code,
     run_jobs,
 )
 
@@ -70,7 +71,9 @@ def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | No
     """
     from sim.runner import prepare
     from sim.sweep import SweepError, check_points, open_folder, parse_vary, plan_sweep
+    from sim.workers import WorkerDied
 
+    _check_kpis(kpis)  # before anything runs, not after the whole sweep
     check_executor(executor, scheduler, workers)  # local workers import while we plan
     try:
         parsed = [parse_vary(v) for v in varies]
@@ -83,7 +86,8 @@ def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | No
     except SweepError as err:
         raise CliError(str(err)) from None
     jobs = sw.jobs()
-    done = sw.done()
+    done, bad = sw.saved()
+    _report_bad(bad)
     todo = [j for j in jobs if (j.scenario_index, j.replication) not in done]
     check_points(sw, todo, check)  # only points with work left: resuming stays instant
     open_folder(sw)
@@ -94,16 +98,35 @@ def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | No
     t0 = time.perf_counter()
     try:
         _run(sw, todo, len(jobs), executor, workers, scheduler, show)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, WorkerDied) as exc:
         n = len(sw.done() & {(j.scenario_index, j.replication) for j in jobs})
-        click.echo(f"omnisim: interrupted; {n} of {len(jobs)} runs are saved in {sw.folder}; "
+        what = f"error: {exc}" if isinstance(exc, WorkerDied) else "interrupted"
+        click.echo(f"omnisim: {what}; {n} of {len(jobs)} runs are saved in {sw.folder}; "
                    "run the same command again to finish", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(EXIT_FAILED if isinstance(exc, WorkerDied) else interrupt_exit_code(exc))
     from sim.sweep import finish
 
     folder = finish(sw, {"executor": executor, "wall_seconds_this_call":
                          round(time.perf_counter() - t0, 3), "runs_this_call": len(todo)})
     _print(folder, sw, list(kpis) or _default_kpis())
+
+
+def _report_bad(bad: list[str]) -> None:
+    """One warning line for the point files that hold no complete record (run again)."""
+    if bad:
+        more = f" (and {len(bad) - 1} other point files)" if len(bad) > 1 else ""
+        click.echo(f"omnisim: warning: {bad[0]}{more}; running again what they held", err=True)
+
+
+def _check_kpis(kpis: tuple[str, ...]) -> None:
+    """Refuse a ``--kpi`` the registry does not declare (a family's child such as
+    ``utilisation.call_centre`` is checked against the table after the run)."""
+    from sim.kpis.registry import lookup
+    from sim.kpis.spec import Kpi
+
+    for k in kpis:
+        if not (isinstance(lookup(k), Kpi) or k.startswith("wait_hours.")):
+            raise CliError(f"--kpi {k}: not a KPI of this sweep (see docs/kpis.md)")
 
 
 def _default_kpis() -> list[str]:

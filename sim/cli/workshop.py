@@ -16,7 +16,8 @@ from sim.cli.common import CliError
 @click.command()
 @click.argument("scenario", required=False, default="total-commerce/phase-1-siloed")
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Interface to listen on. The default serves this machine only; give "
+              help="Address to listen on (an IP address or localhost; names are not looked "
+                   "up). The default serves this machine only; give "
                    "0.0.0.0 to let other machines in the room connect.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True,
               help="TCP port of the page.")
@@ -40,6 +41,7 @@ def workshop(scenario: str, host: str, port: int) -> None:
     from sim.scenario import load
     from sim.workshop.server import ref_of, serve
 
+    host = listen_address(host)
     ref = ref_of(scenario)
     load(ref)  # a bad scenario is reported now, as one line, not on the page
     url = f"http://{host}:{port}/"
@@ -59,6 +61,25 @@ def workshop(scenario: str, host: str, port: int) -> None:
             if exc.errno == errno.EADDRINUSE else ""
         raise CliError(f"workshop --host {host} --port {port}: cannot listen there: "
                        f"{why}{hint}") from None
+
+
+def listen_address(host: str) -> str:
+    """``host`` if it is an IP address (``127.0.0.1``, ``0.0.0.0``, ``::1``) or ``localhost``;
+    any other name is refused without a DNS query (a lookup of a mistyped name could wait
+    for a resolver, and would tell the network which name was asked for).
+
+    Raises:
+        CliError: naming the option and what is allowed.
+    """
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return "127.0.0.1"
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        raise CliError(f"workshop --host {host!r}: give an IP address (127.0.0.1, 0.0.0.0, "
+                       "::1 ...) or 'localhost'; host names are not looked up") from None
 
 
 @click.command("map")

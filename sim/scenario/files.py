@@ -65,7 +65,11 @@ def _parse_yaml(path: Path) -> dict[str, Any]:
         raise ScenarioError(f"{path}: no such scenario file")
     if not path.is_file():
         raise ScenarioError(f"{path}: is not a file")
-    raw = path.read_bytes()
+    try:  # read at most one byte past the limit: a 1 GB file is refused without reading it
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
     if len(raw) > MAX_FILE_BYTES:
         raise ScenarioError(f"{path}: file is larger than {MAX_FILE_BYTES} bytes")
     try:

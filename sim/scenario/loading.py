@@ -49,11 +49,16 @@ def resolve_path(ref: str | Path) -> Path:
     p = Path(ref)
     if p.suffix in (".yaml", ".yml") or p.is_file():
         return p
-    for cand in (SCENARIO_DIR / f"{ref}.yaml", *SCENARIO_DIR.glob(f"*/{ref}.yaml")):
+    return shipped(str(ref))
+
+
+def shipped(name: str) -> Path:
+    """The shipped scenario called ``name`` (``baseline``, ``total-commerce/phase-4-...``)."""
+    for cand in (SCENARIO_DIR / f"{name}.yaml", *SCENARIO_DIR.glob(f"*/{name}.yaml")):
         if cand.is_file():
             return cand
     names = ", ".join(n for n, _, _ in list_shipped()) or "none"
-    raise ScenarioError(f"{ref}: no such file or shipped scenario (shipped: {names})")
+    raise ScenarioError(f"{name}: no such file or shipped scenario (shipped: {names})")
 
 
 def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
@@ -70,17 +75,27 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         return data
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: field extends: expected a file path or scenario name")
-    looks_like_path = parent.endswith((".yaml", ".yml"))
+    return deep_merge(load_raw(_parent_file(path, parent), (*_chain, path)), data)
+
+
+def _parent_file(path: Path, parent: str) -> Path:
+    """The file ``extends: parent`` of ``path`` names: a path relative to ``path``'s folder,
+    or a name without extension: ``parent.yaml`` (``.yml``) in that folder, else a shipped
+    scenario. Never a file of the working directory (``extends: base`` found ./base there)."""
     parent_path = Path(parent) if Path(parent).is_absolute() else path.parent / parent
-    if not parent_path.is_file():
-        if looks_like_path:  # relative to the child's folder, never to the working directory
-            raise ScenarioError(f"{path}: field extends: no file {parent_path} "
-                                "(paths are relative to the extending file)")
-        try:
-            parent_path = resolve_path(parent)
-        except ScenarioError as exc:
-            raise ScenarioError(f"{path}: field extends: {exc}") from None
-    return deep_merge(load_raw(parent_path, (*_chain, path)), data)
+    if parent_path.is_file():
+        return parent_path
+    if parent.endswith((".yaml", ".yml")):
+        raise ScenarioError(f"{path}: field extends: no file {parent_path} "
+                            "(paths are relative to the extending file)")
+    for sibling in (parent_path.with_name(parent_path.name + ".yaml"),
+                    parent_path.with_name(parent_path.name + ".yml")):
+        if sibling.is_file():
+            return sibling
+    try:
+        return shipped(parent)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: field extends: {exc}") from None
 
 
 def validate(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
