@@ -44,21 +44,52 @@ def deep_merge(base: dict[str, Any], child: Mapping[str, Any]) -> dict[str, Any]
     return out
 
 
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, False where the path cannot name a file at all (a symlink loop, a
+    name longer than the file system allows, a NUL byte)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def shipped_paths() -> dict[str, Path]:
+    """The shipped scenarios by name (``total-commerce/phase-4-integrated``) and, for those
+    in a ladder folder, by their file name alone (``phase-4-integrated``; the first in name
+    order where two folders hold the same file name)."""
+    out: dict[str, Path] = {}
+    files = sorted(SCENARIO_DIR.rglob("*.yaml"))
+    for p in files:
+        out[p.relative_to(SCENARIO_DIR).with_suffix("").as_posix()] = p
+    for p in files:
+        out.setdefault(p.stem, p)
+    return out
+
+
 def resolve_path(ref: str | Path) -> Path:
-    """A path, or the name of a shipped scenario (``baseline``, ``total-commerce/phase-4-...``)."""
+    """A path, or the name of a shipped scenario (``baseline``, ``total-commerce/phase-4-...``).
+
+    A name is looked up among the shipped names exactly, never as a pattern, so ``*`` or
+    ``**`` is no scenario at all rather than the first one a glob finds.
+    """
     p = Path(ref)
-    if p.suffix in (".yaml", ".yml") or p.is_file():
+    if p.suffix in (".yaml", ".yml") or is_file(p):
         return p
-    for cand in (SCENARIO_DIR / f"{ref}.yaml", *SCENARIO_DIR.glob(f"*/{ref}.yaml")):
-        if cand.is_file():
-            return cand
+    found = shipped_paths().get(str(ref))
+    if found is not None:
+        return found
     names = ", ".join(n for n, _, _ in list_shipped()) or "none"
-    raise ScenarioError(f"{ref}: no such file or shipped scenario (shipped: {names})")
+    shown = str(ref) if str(ref).isprintable() else repr(str(ref))
+    shown = shown if len(shown) <= 200 else f"{shown[:200]}..."
+    raise ScenarioError(f"{shown}: no such file or shipped scenario (shipped: {names})")
 
 
 def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a scenario file and everything it ``extends:``, merged, not yet validated."""
-    path = path.resolve()
+    try:
+        path = path.resolve()
+    except (OSError, RuntimeError, ValueError):  # RuntimeError: a symlink loop (Python 3.11)
+        raise ScenarioError(f"{path}: cannot resolve the path (a symlink loop?)") from None
     if path in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, path))
         raise ScenarioError(f"{_chain[0]}: extends: cycle {cycle}")
@@ -72,7 +103,7 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise ScenarioError(f"{path}: field extends: expected a file path or scenario name")
     looks_like_path = parent.endswith((".yaml", ".yml"))
     parent_path = Path(parent) if Path(parent).is_absolute() else path.parent / parent
-    if not parent_path.is_file():
+    if not is_file(parent_path):
         if looks_like_path:  # relative to the child's folder, never to the working directory
             raise ScenarioError(f"{path}: field extends: no file {parent_path} "
                                 "(paths are relative to the extending file)")
