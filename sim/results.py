@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.json"
 KPIS = "kpis.json"
 COMPLETE = "complete"
+#: a run that finished but whose self-checks (conservation, Little's law) failed: its files
+#: are kept to look into, and every reader refuses it as not complete
+FAILED = "failed"
 
 #: Packages whose versions are recorded in the manifest.
 PACKAGES = ("simpy", "mesa", "numpy", "pandas", "pyarrow")
@@ -342,7 +345,7 @@ class RunFolder:
         _fsync_file(path)
         return path
 
-    def commit(self, manifest: dict[str, Any]) -> Path:
+    def commit(self, manifest: dict[str, Any], status: str = COMPLETE) -> Path:
         """Write ``manifest.json`` and move the run to its final path atomically.
 
         The manifest holds status, versions, timing and the sha256 of every file; the keys of
@@ -351,6 +354,7 @@ class RunFolder:
 
         Args:
             manifest: Caller's manifest entries; must not set ``status`` or ``files``.
+            status: ``COMPLETE``, or ``FAILED`` for a run whose self-checks failed.
 
         Returns:
             The final folder.
@@ -361,6 +365,8 @@ class RunFolder:
                 final path meanwhile and ``overwrite`` is False.
         """
         tmp = self.tmp
+        if status not in (COMPLETE, FAILED):
+            raise ValueError(f"status must be {COMPLETE!r} or {FAILED!r}; got {status!r}")
         for key in ("status", "files"):
             if key in manifest:
                 raise ValueError(f"manifest key {key!r} is set by RunFolder.commit")
@@ -373,7 +379,7 @@ class RunFolder:
                 raise ResultsError(f"{path}: Parquet file is not finished (writer not closed?)")
             _fsync_file(path)
         full = {
-            "status": COMPLETE,
+            "status": status,
             "omnisim_version": _omnisim_version(),
             "scenario": self.scenario_name,
             "seed": self.seed,
