@@ -70,8 +70,32 @@ class OpeningHours:
             return self.intervals[i][0] - w
         return WEEK - w + self.intervals[0][0]
 
+    def _after_end(self, i: int, w: float) -> tuple[float, float]:
+        """From week time ``w`` at the end of interval ``i``: the closed and open hours next.
+
+        Used only where a step to the end of interval ``i`` no longer moves ``t`` (the step is
+        below the resolution of ``t``, which happens late in long runs for ends that are not
+        representable, such as 16:50): the loop then moves in week coordinates instead. The
+        closed hours run from ``w`` to the next opening; an interval ending at the week's end
+        that continues into one starting Monday 00:00 has no gap, and its open hours run to
+        the end of that first interval.
+        """
+        nxt = i + 1
+        if nxt < len(self.intervals):
+            return self.intervals[nxt][0] - w, 0.0
+        if self.intervals[0][0] > 0.0 or self.intervals[i][1] < WEEK:
+            return WEEK + self.intervals[0][0] - w, 0.0
+        return 0.0, WEEK + self.intervals[0][1] - w
+
     def finish(self, t: float, work: float, offset: float = 0.0) -> float:
-        """Time at which ``work`` hours of open time, started at ``t``, are done."""
+        """Time at which ``work`` hours of open time, started at ``t``, are done.
+
+        The loop moves from interval end to interval end; a move too small to change ``t``
+        is replaced by one in week coordinates (``_after_end``), so the loop always
+        advances. Before that guard any closing time that is not a whole number of hours
+        could loop forever on runs of a week or more (issue 18); every result the loop
+        reached before is unchanged, as the guard runs only where it stalled.
+        """
         if self.always or work <= 0:
             return t + max(work, 0.0)
         t += self.until_open(t, offset)
@@ -81,16 +105,29 @@ class OpeningHours:
         while True:
             w = (t + offset) % WEEK
             i, _ = self._locate(w)
-            end = self.intervals[i][1]
-            left = end - w
+            if i == len(self.intervals):  # rounding put w just past the last interval
+                t += self.until_open(t, offset)
+                continue
+            left = self.intervals[i][1] - w
             if work <= left + 1e-12:
                 return t + work
             work -= left
-            t += left
-            t += self.until_open(t, offset)
+            if t + left > t:
+                t += left
+                t += self.until_open(t, offset)
+                continue
+            closed, more = self._after_end(i, w)
+            if work <= more:
+                return t + closed + work
+            work -= more
+            t += closed + more
 
     def open_hours(self, t0: float, t1: float, offset: float = 0.0) -> float:
-        """Open hours within ``[t0, t1]``."""
+        """Open hours within ``[t0, t1]``.
+
+        A step too small to change ``t`` is replaced by one in week coordinates, as in
+        ``finish``.
+        """
         if self.always:
             return max(t1 - t0, 0.0)
         total, t = 0.0, t0
@@ -99,8 +136,14 @@ class OpeningHours:
             i, inside = self._locate(w)
             if inside:
                 step = min(self.intervals[i][1] - w, t1 - t)
-                total += step
-                t += step
+                if t + step > t:
+                    total += step
+                    t += step
+                    continue
+                closed, step = self._after_end(i, w)
+                step = min(step, t1 - t - closed)
+                total += max(step, 0.0)
+                t += closed + max(step, 0.0)
             else:
                 t += max(self.until_open(t, offset), 1e-9)
         return total

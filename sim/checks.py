@@ -117,6 +117,16 @@ def books(model: OmniModel) -> dict[str, Any]:
     }
 
 
+def failed(checks: dict[str, Any]) -> list[str]:
+    """The names of the failed checks in a run's ``checks`` record (``conservation.money``,
+    ``little``), empty when every check holds."""
+    out = [f"conservation.{name}" for name, c in checks.get("conservation", {}).items()
+           if not c.get("ok", False)]
+    if not checks.get("little", {}).get("ok", False):
+        out.append("little")
+    return out
+
+
 def little(model: OmniModel) -> dict[str, Any]:
     """Little's law per station: mean number in system vs throughput x mean sojourn."""
     out: dict[str, Any] = {}

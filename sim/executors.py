@@ -71,7 +71,7 @@ def _dask(jobs: list[Job], workers: int, scheduler: str | None,
         if scheduler:
             try:
                 client = Client(scheduler, timeout="10s")
-            except (OSError, TimeoutError) as err:
+            except (OSError, TimeoutError, ValueError) as err:
                 raise ExecutorError(f"--scheduler {scheduler}: cannot reach a Dask scheduler "
                                     f"({err})") from None
         else:

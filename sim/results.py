@@ -54,6 +54,9 @@ KPIS = "kpis.json"
 COMPLETE = "complete"
 #: tries to put a run in place while other writers of the same run replace it meanwhile
 MOVE_ATTEMPTS = 8
+#: a run that finished but whose self-checks (conservation, Little's law) failed: its files
+#: are kept to look into, and every reader refuses it as not complete
+FAILED = "failed"
 
 #: Packages whose versions are recorded in the manifest.
 PACKAGES = ("simpy", "mesa", "numpy", "pandas", "pyarrow")
@@ -346,7 +349,7 @@ class RunFolder:
         fsync_path(path)
         return path
 
-    def commit(self, manifest: dict[str, Any]) -> Path:
+    def commit(self, manifest: dict[str, Any], status: str = COMPLETE) -> Path:
         """Write ``manifest.json`` and move the run to its final path atomically.
 
         The manifest holds status, versions, timing and the sha256 of every file; the keys of
@@ -355,6 +358,7 @@ class RunFolder:
 
         Args:
             manifest: Caller's manifest entries; must not set ``status`` or ``files``.
+            status: ``COMPLETE``, or ``FAILED`` for a run whose self-checks failed.
 
         Returns:
             The final folder.
@@ -365,6 +369,8 @@ class RunFolder:
                 final path meanwhile and ``overwrite`` is False.
         """
         tmp = self.tmp
+        if status not in (COMPLETE, FAILED):
+            raise ValueError(f"status must be {COMPLETE!r} or {FAILED!r}; got {status!r}")
         for key in ("status", "files"):
             if key in manifest:
                 raise ValueError(f"manifest key {key!r} is set by RunFolder.commit")
@@ -377,7 +383,7 @@ class RunFolder:
                 raise ResultsError(f"{path}: Parquet file is not finished (writer not closed?)")
             fsync_path(path)
         full = {
-            "status": COMPLETE,
+            "status": status,
             "omnisim_version": _omnisim_version(),
             "scenario": self.scenario_name,
             "seed": self.seed,

@@ -21,7 +21,7 @@ from sim import checks
 from sim.eventlog import EventLog
 from sim.kpis.horizon import horizon_warnings
 from sim.model import OmniModel, dominant_wait
-from sim.results import RunFolder, cleanup_stale
+from sim.results import COMPLETE, FAILED, RunFolder, cleanup_stale
 from sim.scenario import WARMUP_TOO_LONG, Loaded, Scenario, ScenarioError, load
 from sim.steady import base_record, base_warnings
 from sim.warmup import warmup_record
@@ -133,7 +133,11 @@ def run_replication(loaded: Loaded, *, eventlog: EventLog | None = None,
 
 def run_to_folder(loaded: Loaded, out: Path, label: str, *,
                   progress: Progress | None = None) -> tuple[Path, Replication]:
-    """Run into ``out/<label>/seed-<seed>/``, atomically; a previous run there is replaced."""
+    """Run into ``out/<label>/seed-<seed>/``, atomically; a previous run there is replaced.
+
+    A run whose self-checks fail (:func:`sim.checks.failed`) is written with status
+    "failed", so no reader takes it for a complete run; the caller reports it.
+    """
     cleanup_stale(out)
     sc = loaded.scenario
     with RunFolder(out, label, sc.seed, overwrite=True) as folder:
@@ -157,5 +161,5 @@ def run_to_folder(loaded: Loaded, out: Path, label: str, *,
             "counts": dict(sorted(rep.counts.items())),
             "checks": rep.checks,
             "bottleneck": rep.bottleneck,
-        })
+        }, status=FAILED if checks.failed(rep.checks) else COMPLETE)
     return final, rep

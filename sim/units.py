@@ -18,6 +18,14 @@ WEEK: float = 168.0
 
 _SECOND: float = 1.0 / 3600.0
 
+#: The longest duration a file may give: a million days (about 2,700 years), far beyond any
+#: horizon, so a "never" can still be written ("1000 d") while sums and products of
+#: durations stay finite.
+MAX_DURATION_HOURS: float = 1e6 * DAY
+#: The largest amount a file may give, in its currency: 1e15 (a quadrillion) leaves the
+#: totals of any run finite, where a 400-digit amount would be infinite.
+MAX_MONEY: float = 1e15
+
 #: Accepted duration unit spellings (lower case) and their length in hours.
 DURATION_UNITS: dict[str, float] = {
     "s": _SECOND,
@@ -97,9 +105,14 @@ def parse_duration(value: Any) -> float:
     if number < 0:
         raise UnitError(f"duration must not be negative; {_DURATION_HINT}; got {value!r}")
     hours = number * DURATION_UNITS[unit]
-    if not math.isfinite(hours):
-        raise UnitError(f"duration is too large; {_DURATION_HINT}; got {value!r}")
+    if not hours <= MAX_DURATION_HOURS:
+        raise UnitError(f"duration is too large (at most 1000000 d); got {_shown(value)}")
     return hours
+
+
+def _shown(value: str) -> str:
+    """A value as a message quotes it, cut short if long (a 400-digit amount)."""
+    return repr(value) if len(value) <= 40 else f"{value[:20]!r}... ({len(value)} characters)"
 
 
 def _money_hint(currency: str) -> str:
@@ -147,7 +160,10 @@ def parse_money(value: Any, currency: str = "USD") -> float:
             f"currency {match['code'].upper()} does not match the scenario currency {currency}; "
             f"{hint}; got {value!r}"
         )
-    return float(match["number"]) * _MONEY_SUFFIX[match["suffix"] or ""]
+    amount = float(match["number"]) * _MONEY_SUFFIX[match["suffix"] or ""]
+    if not amount <= MAX_MONEY:  # also inf: float() of 400 digits
+        raise UnitError(f"amount is too large (at most 1e15 {currency}); got {_shown(value)}")
+    return amount
 
 
 def _short_number(x: float) -> str:

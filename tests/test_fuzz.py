@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import copy
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from cli_helpers import run_in_process
+from cli_helpers import no_hang, run_in_process
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -120,26 +118,10 @@ def _dump(raw: dict[str, Any]) -> bytes:
 
 
 # --------------------------------------------------------------------------- running the CLI
-@contextmanager
-def _no_hang(seconds: int) -> Iterator[None]:
-    """Fail instead of hanging: SIGALRM raises in the main thread after ``seconds``."""
-
-    def alarm(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"omnisim did not answer within {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def omnisim(argv: list[str]) -> tuple[int, str, str]:
     """``omnisim ARGV`` in this process: (exit code, stdout, stderr). An exception other
     than SystemExit (a traceback for the user) propagates and fails the test."""
-    with _no_hang(HANG_SECONDS):
+    with no_hang(HANG_SECONDS):
         return run_in_process(argv)
 
 

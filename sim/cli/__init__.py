@@ -27,9 +27,12 @@ from sim import __version__
 from sim.cli import compare, export, plot, selfcheck, sweep, workshop
 from sim.cli.common import (
     EXIT_BAD_INPUT,
+    EXIT_CHECKS_FAILED,
     EXIT_FAILED,
     CliError,
+    check_size,
     console,
+    force_option,
     format_value,
     interrupt_exit_code,
     progress_bar,
@@ -74,8 +77,9 @@ def cli() -> None:
               help="Print the KPIs as one JSON object on stdout and nothing else.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when stderr is a terminal).")
+@force_option
 def run(scenario: str, seed: int | None, days: float | None, overrides: tuple[str, ...],
-        out: Path, as_json: bool, progress: bool | None) -> None:
+        out: Path, as_json: bool, progress: bool | None, force: bool) -> None:
     """Run SCENARIO (a file, or a shipped name such as 'baseline') and show its KPIs.
 
     Writes a results folder with the resolved scenario, KPIs, a time series, the event log
@@ -84,6 +88,7 @@ def run(scenario: str, seed: int | None, days: float | None, overrides: tuple[st
     from sim.runner import prepare, run_label, run_to_folder
 
     loaded = prepare(scenario, overrides, seed=seed, days=days)
+    check_size(loaded, force)
     label = run_label(loaded, overrides, days)
     show = sys.stderr.isatty() if progress is None else progress
     total_days = loaded.scenario.horizon / 24.0
@@ -97,6 +102,13 @@ def run(scenario: str, seed: int | None, days: float | None, overrides: tuple[st
         folder, rep = run_to_folder(loaded, out, label, progress=tick)
     for warning in rep.warnings:
         click.echo(f"omnisim: warning: {warning}", err=True)
+    from sim.checks import failed
+
+    bad = failed(rep.checks)
+    if bad:
+        click.echo(f"omnisim: error: the run's self-checks failed ({', '.join(bad)}; see "
+                   f"'checks' in {folder / 'manifest.json'}, status \"failed\")", err=True)
+        sys.exit(EXIT_CHECKS_FAILED)
     if as_json:
         click.echo(json.dumps(rep.kpis, sort_keys=True, allow_nan=False))
         return

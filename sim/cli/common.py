@@ -9,6 +9,7 @@ level; rich and omnisim's engine are imported when a command needs them, so ``om
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 
 #: exit code of bad input: one line ``omnisim: error: ...`` on stderr, no traceback
 EXIT_BAD_INPUT = 2
+#: exit code of a run that finished but failed its self-checks (conservation, Little's law):
+#: its folder is kept with status "failed", one line names the checks
+EXIT_CHECKS_FAILED = 1
 #: exit code after Ctrl-C (128 + SIGINT, as a shell reports it)
 EXIT_INTERRUPTED = 130
 #: exit code after SIGTERM (128 + SIGTERM), which is cleaned up exactly as Ctrl-C
@@ -133,12 +137,36 @@ def executor_options(command: F) -> F:
     return _executor_option(_scheduler_option(command))
 
 
+#: a Dask scheduler address: [protocol://]host:port (Dask itself raises a bare ValueError
+#: from deep inside its client on anything else)
+_SCHEDULER = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])"
+                        r":(?:\d{1,5})/?$")
+
+
+force_option = click.option(
+    "--force", is_flag=True,
+    help="Run even if the run-size estimate (customers, event-log rows, memory) is past its "
+         "limit (see docs/architecture.md, 'Run size').")
+
+
+def check_size(loaded: Any, force: bool) -> None:
+    """Refuse a run estimated past the limits of :mod:`sim.budget`, unless ``force``."""
+    if not force:
+        from sim import budget
+
+        budget.check(loaded.scenario, str(loaded.path or loaded.scenario.name))
+
+
 def check_executor(executor: str, scheduler: str | None, workers: int | None) -> None:
-    """Reject ``--scheduler`` without ``--executor dask``; then start the fork server of the
-    local worker processes, if the executor uses some, so that their imports overlap with
-    the caller's planning (:func:`sim.workers.start_early_for`)."""
+    """Reject ``--scheduler`` without ``--executor dask`` or that is no address; then start
+    the fork server of the local worker processes, if the executor uses some, so that their
+    imports overlap with the caller's planning (:func:`sim.workers.start_early_for`)."""
     if scheduler and executor != "dask":
         raise CliError("--scheduler needs --executor dask")
+    if scheduler is not None and not _SCHEDULER.match(scheduler):
+        shown = scheduler if len(scheduler) <= 100 else f"{scheduler[:100]}..."
+        raise CliError(f"--scheduler {shown!r}: expected a Dask scheduler address "
+                       "[protocol://]host:port, such as tcp://10.0.0.5:8786")
     from sim.workers import start_early_for
 
     start_early_for(executor, workers, scheduler)

@@ -13,7 +13,15 @@ from typing import Any
 
 import click
 
-from sim.cli.common import CliError, check_executor, console, executor_options, run_jobs
+from sim.cli.common import (
+    CliError,
+    check_executor,
+    check_size,
+    console,
+    executor_options,
+    force_option,
+    run_jobs,
+)
 
 #: Replications when the user gives none: with common random numbers the paired differences
 #: of maturity steps are clear with 3 (docs/statistics.md), and the six-phase ladder of
@@ -75,10 +83,11 @@ def _label(refs: list[str], ladder: str | None, overrides: tuple[str, ...],
               help="Print one JSON object with every scenario's KPIs and nothing else.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when stderr is a terminal).")
+@force_option
 def compare(scenarios: tuple[str, ...], ladder: str | None, replications: int, seed: int,
             days: float | None, warmup: str | None, overrides: tuple[str, ...], out: Path,
             executor: str, scheduler: str | None, workers: int | None, as_json: bool,
-            progress: bool | None) -> None:
+            progress: bool | None, force: bool) -> None:
     """Compare SCENARIOs (or a --ladder) over replications with common random numbers.
 
     For every KPI: the mean with its 95% confidence interval, and the paired difference to
@@ -105,7 +114,9 @@ def compare(scenarios: tuple[str, ...], ladder: str | None, replications: int, s
     extra = tuple(overrides) + ((f"warmup={warmup}",) if warmup else ())
     names = []
     for ref in refs:  # validate everything here, before any worker starts
-        names.append(prepare(ref, extra, seed=seed, days=days).scenario.name)
+        loaded = prepare(ref, extra, seed=seed, days=days)
+        check_size(loaded, force)
+        names.append(loaded.scenario.name)
     if len(set(names)) != len(names):
         raise CliError(f"scenario names must differ: {', '.join(names)}")
     jobs = plan(refs, replications, seed, extra, days)

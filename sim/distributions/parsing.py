@@ -32,6 +32,20 @@ from sim.units import UnitError, format_duration, parse_duration, parse_money
 # ---------------------------------------------------------------------------------------------
 # Parsing
 
+#: Bounds on shape parameters, beyond which a distribution cannot be sampled meaningfully
+#: in a run: a lognormal with sigma above 4 (cv above 1000) holds nearly all its mean in
+#: draws too rare to occur (its sample mean over a run is nowhere near the mean), and its
+#: mean overflows from sigma 38; a gamma's shape 1/cv^2 outside [1e-4, 1e6] underflows
+#: every draw to 0 or divides by 0; an Erlang draws ``k`` exponentials per sample.
+MAX_SIGMA = 4.0
+MAX_LOGNORMAL_CV = 1000.0
+GAMMA_CV = (1e-3, 100.0)
+GAMMA_SHAPE = (1e-4, 1e6)
+MAX_ERLANG_K = 1000
+#: The largest magnitude of a plain-number location or scale (durations and money have
+#: their own bounds in sim.units).
+MAX_NUMBER = 1e9
+
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
@@ -84,7 +98,9 @@ class _Params:
                 return parse_money(value, self.currency)
         except UnitError as exc:
             self.fail(f"parameter {key!r}: {exc}", allowed=False)
-        return self._plain(key, value)
+        x = self._plain(key, value)
+        self.check(abs(x) <= MAX_NUMBER, f"{key} must be between -1e9 and 1e9; got {x:g}")
+        return x
 
     def text(self, x: float) -> str:
         if self.kind == "duration":
@@ -158,12 +174,14 @@ def _build_lognormal(p: _Params) -> Distribution:
         median = p.scale("median")
         sigma = p.shape("sigma")
         p.check(median > 0, f"median must be > 0; got {median:g}")
-        p.check(sigma > 0, f"sigma must be > 0; got {sigma:g}")
+        p.check(0 < sigma <= MAX_SIGMA, f"sigma must be > 0 and at most {MAX_SIGMA:g}; "
+                f"got {sigma:g}")
         return Lognormal(median, sigma)
     mean = p.scale("mean")
     cv = p.shape("cv")
     p.check(mean > 0, f"mean must be > 0; got {mean:g}")
-    p.check(cv >= 0, f"cv must be >= 0; got {cv:g}")
+    p.check(0 <= cv <= MAX_LOGNORMAL_CV, f"cv must be from 0 to {MAX_LOGNORMAL_CV:g}; "
+            f"got {cv:g}")
     dist = Lognormal(mean / math.sqrt(1 + cv * cv), math.sqrt(math.log1p(cv * cv)))
     dist.mean = mean
     return dist
@@ -174,11 +192,13 @@ def _build_gamma(p: _Params) -> Distribution:
     p.check(mean >= 0, f"mean must be >= 0; got {mean:g}")
     if p.either(("cv",), ("shape",)) == ("cv",):
         cv = p.shape("cv")
-        p.check(cv > 0, f"cv must be > 0; got {cv:g}")
+        lo, hi = GAMMA_CV
+        p.check(lo <= cv <= hi, f"cv must be from {lo:g} to {hi:g}; got {cv:g}")
         shape = 1 / (cv * cv)
     else:
         shape = p.shape("shape")
-        p.check(shape > 0, f"shape must be > 0; got {shape:g}")
+        lo, hi = GAMMA_SHAPE
+        p.check(lo <= shape <= hi, f"shape must be from {lo:g} to {hi:g}; got {shape:g}")
     dist = Gamma(shape, mean / shape)
     dist.mean = mean
     return dist
@@ -189,7 +209,8 @@ def _build_erlang(p: _Params) -> Distribution:
     p.check(mean >= 0, f"mean must be >= 0; got {mean:g}")
     p.shape("k")
     k = p.mapping["k"]
-    p.check(isinstance(k, int) and k >= 1, f"k must be an integer >= 1; got {k!r}")
+    p.check(isinstance(k, int) and 1 <= k <= MAX_ERLANG_K,
+            f"k must be an integer from 1 to {MAX_ERLANG_K}; got {k!r}")
     return Erlang(mean, int(k))
 
 

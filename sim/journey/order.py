@@ -77,6 +77,8 @@ def enter(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     if not checks_truth:
         o.oversold = any(not inv.available(s) and inv.visible(s) for s in o.skus)
     yield from _credit(c, o)
+    if o.value <= 0:  # nothing to sell: lost before it is placed, so it is never open
+        raise Lost("order_value")
     o.placed = c.env.now
     L.count("orders")
     L.count(f"orders.{c.segment}")
@@ -104,8 +106,6 @@ def enter(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
             and draw(c, "loyalty.signup") < c.seg.after_sale.loyalty_signup:
         c.loyalty = True
         L.count("loyalty_signups")
-    if o.value <= 0:
-        raise Lost("order_value")
 
 
 def _take_in(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:

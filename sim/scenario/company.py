@@ -13,15 +13,23 @@ from sim.scenario.fields import (
     DurationDist,
     Flag,
     Hours,
+    IntUpTo100,
+    IntUpTo1000,
     Money,
     NonNeg,
     NonNegInt,
     Number,
+    PlanInterval,
     Pos,
     PosInt,
     Prob,
+    SampleInterval,
     Strict,
+    SyncInterval,
     TeamRole,
+    UpTo4,
+    UpTo100,
+    UpTo1000,
     duration_default,
     hours_default,
 )
@@ -41,14 +49,14 @@ class ManualLink(_LinkBase):
     team: str = Field(description="the team (a name under teams) whose clerks key the item")
     touch_time: DurationDist
     error_per_field: Prob = 0.0
-    fields_per_line: NonNeg = 3.0
+    fields_per_line: UpTo100 = 3.0
 
 
 class BatchLink(_LinkBase):
     """Work and data wait for the next sync run every ``interval``."""
 
     mode: Literal["batch"]
-    interval: Duration = Field(gt=0)
+    interval: SyncInterval
     offset: Duration = 0.0
 
 
@@ -75,7 +83,7 @@ class Peak(Strict):
     name: str
     start: Duration
     length: Duration = Field(gt=0)
-    factor: Pos
+    factor: Annotated[float, Field(gt=0.0, le=100.0, allow_inf_nan=False), Number]
 
 
 class Calendar(Strict):
@@ -99,7 +107,7 @@ class Market(Strict):
     """The customers in reach, and their word-of-mouth network."""
 
     addressable_customers: PosInt
-    network_degree: NonNegInt = 4
+    network_degree: IntUpTo1000 = 4
 
 
 class Catalog(Strict):
@@ -109,10 +117,11 @@ class Catalog(Strict):
     popularity_skew: NonNeg = 1.0
     stock_cover: Duration = 21 * 24.0
     safety_cover: Duration = 4 * 24.0
-    review_interval: Duration = Field(24.0, gt=0)
+    review_interval: SampleInterval = 24.0
     replenishment_lead_time: DurationDist
-    forecast_error: NonNeg = 0.3
-    price_changes_per_day: NonNeg = 2.0
+    forecast_error: UpTo4 = Field(0.3, description="sigma of the lognormal error of the "
+                                                  "demand forecast")
+    price_changes_per_day: UpTo1000 = 2.0
     gross_margin: Prob = 0.35
     planned_units_per_day: Pos
     unit_cost: Money = Field(0.0, ge=0, description=(
@@ -147,7 +156,7 @@ class DataMasters(Strict):
 
     customer: PosInt = 1
     product: PosInt = 1
-    price: PosInt = 1
+    price: Annotated[int, Field(ge=1, le=100), Number] = 1
 
 
 # --------------------------------------------------------------------------- stations
@@ -167,7 +176,7 @@ class Channel(Strict):
     hours: Hours = Field(default_factory=hours_default("24/7"))
     service_time: DurationDist
     page_load: DurationDist | None = None
-    checkout_steps: NonNegInt = 0
+    checkout_steps: IntUpTo100 = 0
     device: Literal["desktop", "mobile", "none"] = "none"
     self_service: Prob = 0.0
     cost_per_staff_hour: Money = 0.0
@@ -286,7 +295,7 @@ class Warehouse(Strict):
 class Promotions(Strict):
     """Offers the CRM sends dormant customers every ``interval``."""
 
-    interval: Duration = Field(gt=0)
+    interval: PlanInterval
     response: Prob
     targeted_lift: NonNeg = 1.0
     cost_per_offer: Money = 0.0

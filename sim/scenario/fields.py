@@ -10,11 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+)
 
 from sim.calendar import OpeningHours, parse_hours
 from sim.distributions import Distribution, parse_distribution
-from sim.units import parse_duration, parse_money
+from sim.units import format_duration, parse_duration, parse_money
 
 
 class Strict(BaseModel):
@@ -49,8 +57,28 @@ def _hours(v: Any) -> OpeningHours:
     return v if isinstance(v, OpeningHours) else parse_hours(v)
 
 
+def _at_least(least: str) -> Callable[[float], float]:
+    """A check that a period is at least ``least`` (``"1 s"``)."""
+    bound = parse_duration(least)
+
+    def check(v: float) -> float:
+        if v < bound:
+            got = format_duration(v) if v >= 1 / 3600 else f"{v * 3600:g} s"
+            raise ValueError(f"must be at least {least} (a shorter period repeats too often "
+                             f"to simulate); got {got}")
+        return v
+
+    return check
+
+
 Duration = Annotated[float, BeforeValidator(_duration)]
 Money = Annotated[float, BeforeValidator(_money)]
+#: periods of something the model repeats: a batch sync, a sample, a stock review, a
+#: promotion, a staffing plan (a period of 1e-320 h overflowed, one of 1e-9 s never ended)
+SyncInterval = Annotated[float, BeforeValidator(_duration), AfterValidator(_at_least("1 s"))]
+SampleInterval = Annotated[float, BeforeValidator(_duration),
+                           AfterValidator(_at_least("1 min"))]
+PlanInterval = Annotated[float, BeforeValidator(_duration), AfterValidator(_at_least("1 h"))]
 def _dist_schema(what: str, example: str) -> WithJsonSchema:
     return WithJsonSchema({
         "anyOf": [{"type": "string"}, {"type": "number"}, {"type": "object"}],
@@ -100,6 +128,14 @@ PosInt = Annotated[int, Field(ge=1, le=1_000_000), Number]
 NonNegInt = Annotated[int, Field(ge=0, le=1_000_000), Number]
 NonNeg = Annotated[float, Field(ge=0.0, le=1e9, allow_inf_nan=False), Number]
 Pos = Annotated[float, Field(gt=0.0, le=1e9, allow_inf_nan=False), Number]
+#: bounded counts and rates whose size the run pays for directly (work per item, events
+#: per day); an outer ``Field(le=...)`` cannot tighten the bound of ``NonNeg``
+UpTo4 = Annotated[float, Field(ge=0.0, le=4.0, allow_inf_nan=False), Number]
+UpTo100 = Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False), Number]
+UpTo1000 = Annotated[float, Field(ge=0.0, le=1000.0, allow_inf_nan=False), Number]
+UpToMillion = Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False), Number]
+IntUpTo100 = Annotated[int, Field(ge=0, le=100), Number]
+IntUpTo1000 = Annotated[int, Field(ge=0, le=1000), Number]
 
 #: a name the file gives to a channel, team, segment or supplier
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")]

@@ -39,6 +39,19 @@ class UniqueKeyLoader(_SAFE_LOADER):  # type: ignore[valid-type, misc]
                     key_node.start_mark)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A standard tag with content it cannot hold (``!!int abc``, ``!!float x``), a date
+        that does not exist (``2026-02-30``) or an integer longer than Python converts
+        (4,300 digits) is a YAML error at the value's line, not an exception from deep
+        inside the constructor."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as exc:
+            problem = str(exc).split(";")[0]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"bad value for {node.tag.rsplit(':', 1)[-1]}: {problem}",
+                node.start_mark) from None
+
 
 #: parsed files by (path, mtime, size): a sweep or compare loads the same files many times
 _PARSED: dict[tuple[str, int, int], dict[str, Any]] = {}
@@ -48,7 +61,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     try:
         st = path.stat()
         key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
-    except OSError:
+    except (OSError, RuntimeError, ValueError):  # RuntimeError: a symlink loop (Python 3.11)
         key = None
     if key is not None and key in _PARSED:
         return copy.deepcopy(_PARSED[key])
@@ -61,15 +74,15 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 
 def _parse_yaml(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        raise ScenarioError(f"{path}: no such scenario file")
-    if not path.is_file():
-        raise ScenarioError(f"{path}: is not a file")
     try:  # read at most one byte past the limit: a 1 GB file is refused without reading it
+        if not path.is_file():
+            raise ScenarioError(f"{path}: " + ("is not a file" if path.exists()
+                                               else "no such scenario file"))
         with open(path, "rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
+    except (OSError, ValueError) as exc:  # a symlink loop, a name too long, a NUL byte
+        raise ScenarioError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})"
+                            ) from None
     if len(raw) > MAX_FILE_BYTES:
         raise ScenarioError(f"{path}: file is larger than {MAX_FILE_BYTES} bytes")
     try:

@@ -44,26 +44,58 @@ def deep_merge(base: dict[str, Any], child: Mapping[str, Any]) -> dict[str, Any]
     return out
 
 
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, False where the path cannot name a file at all (a symlink loop, a
+    name longer than the file system allows, a NUL byte)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def shipped_paths() -> dict[str, Path]:
+    """The shipped scenarios by name (``total-commerce/phase-4-integrated``) and, for those
+    in a ladder folder, by their file name alone (``phase-4-integrated``; the first in name
+    order where two folders hold the same file name)."""
+    out: dict[str, Path] = {}
+    files = sorted(SCENARIO_DIR.rglob("*.yaml"))
+    for p in files:
+        out[p.relative_to(SCENARIO_DIR).with_suffix("").as_posix()] = p
+    for p in files:
+        out.setdefault(p.stem, p)
+    return out
+
+
 def resolve_path(ref: str | Path) -> Path:
-    """A path, or the name of a shipped scenario (``baseline``, ``total-commerce/phase-4-...``)."""
+    """A path, or the name of a shipped scenario (``baseline``, ``total-commerce/phase-4-...``).
+
+    A name is looked up among the shipped names exactly, never as a pattern, so ``*`` or
+    ``**`` is no scenario at all rather than the first one a glob finds.
+    """
     p = Path(ref)
-    if p.suffix in (".yaml", ".yml") or p.is_file():
+    if p.suffix in (".yaml", ".yml") or is_file(p):
         return p
     return shipped(str(ref))
 
 
 def shipped(name: str) -> Path:
-    """The shipped scenario called ``name`` (``baseline``, ``total-commerce/phase-4-...``)."""
-    for cand in (SCENARIO_DIR / f"{name}.yaml", *SCENARIO_DIR.glob(f"*/{name}.yaml")):
-        if cand.is_file():
-            return cand
+    """The shipped scenario called ``name`` (``baseline``, ``total-commerce/phase-4-...``),
+    looked up exactly (:func:`shipped_paths`)."""
+    found = shipped_paths().get(name)
+    if found is not None:
+        return found
     names = ", ".join(n for n, _, _ in list_shipped()) or "none"
-    raise ScenarioError(f"{name}: no such file or shipped scenario (shipped: {names})")
+    shown = name if name.isprintable() else repr(name)
+    shown = shown if len(shown) <= 200 else f"{shown[:200]}..."
+    raise ScenarioError(f"{shown}: no such file or shipped scenario (shipped: {names})")
 
 
 def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a scenario file and everything it ``extends:``, merged, not yet validated."""
-    path = path.resolve()
+    try:
+        path = path.resolve()
+    except (OSError, RuntimeError, ValueError):  # RuntimeError: a symlink loop (Python 3.11)
+        raise ScenarioError(f"{path}: cannot resolve the path (a symlink loop?)") from None
     if path in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, path))
         raise ScenarioError(f"{_chain[0]}: extends: cycle {cycle}")
@@ -83,14 +115,14 @@ def _parent_file(path: Path, parent: str) -> Path:
     or a name without extension: ``parent.yaml`` (``.yml``) in that folder, else a shipped
     scenario. Never a file of the working directory (``extends: base`` found ./base there)."""
     parent_path = Path(parent) if Path(parent).is_absolute() else path.parent / parent
-    if parent_path.is_file():
+    if is_file(parent_path):
         return parent_path
     if parent.endswith((".yaml", ".yml")):
         raise ScenarioError(f"{path}: field extends: no file {parent_path} "
                             "(paths are relative to the extending file)")
     for sibling in (parent_path.with_name(parent_path.name + ".yaml"),
                     parent_path.with_name(parent_path.name + ".yml")):
-        if sibling.is_file():
+        if is_file(sibling):
             return sibling
     try:
         return shipped(parent)

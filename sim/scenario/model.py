@@ -38,6 +38,7 @@ from sim.scenario.fields import (
     Name,
     NonNegInt,
     Number,
+    SampleInterval,
     Strict,
     SystemName,
 )
@@ -79,7 +80,7 @@ class Scenario(Strict):
     warmup: Duration = 0.0
     start_date: date = date(2026, 1, 5)
     currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
-    sample_interval: Duration = Field(24.0, gt=0)
+    sample_interval: SampleInterval = 24.0
     opening: Opening = Field(default_factory=Opening)
     market: Market
     calendar: Calendar = Field(default_factory=Calendar)
@@ -119,6 +120,11 @@ class Scenario(Strict):
                 raise ValueError(f"links.{name}.team: team '{link.team}' is not defined in teams"
                                  f" (defined: {', '.join(self.teams) or 'none'})")
         self._check_names()
+        existing = sum(getattr(seg, "existing_customers", 0) for seg in self.segments.values())
+        if existing > self.market.addressable_customers:
+            raise ValueError(f"market.addressable_customers: {self.market.addressable_customers}"
+                             f" is fewer than the segments' existing_customers ({existing}); "
+                             "the existing customers are part of the market")
         for seg_name, seg in self.segments.items():
             for ch in seg.channels:
                 if ch not in self.channels:

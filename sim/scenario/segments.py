@@ -16,11 +16,12 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from sim.distributions import parse_distribution
+from sim.distributions import Distribution, parse_distribution
 from sim.scenario.fields import (
     Duration,
     DurationDist,
     IntakeRoute,
+    IntUpTo100,
     LeadSource,
     Money,
     MoneyDist,
@@ -29,8 +30,12 @@ from sim.scenario.fields import (
     NumberDist,
     Prob,
     Strict,
+    UpToMillion,
     shares,
 )
+
+#: lines per order at most, on average (each line is keyed, picked and checked)
+MAX_MEAN_LINES = 1000
 
 
 class CartBehaviour(Strict):
@@ -66,7 +71,7 @@ class Funnel(Strict):
     sql: Prob
     opportunity: Prob
     win: Prob
-    meetings: NonNegInt = 1
+    meetings: IntUpTo100 = 1
     quote_patience: DurationDist
     approval_share: Prob
     approval_delay: DurationDist
@@ -141,7 +146,7 @@ class ServiceStep(Strict):
 class _Segment(Strict):
     """What every segment has: arrivals, lead sources and the channels it uses."""
 
-    leads_per_day: NonNeg
+    leads_per_day: UpToMillion
     lead_sources: dict[LeadSource, NonNeg]
     cost_per_lead: dict[LeadSource, Money] = Field(default_factory=dict)
     channels: dict[str, NonNeg] = Field(
@@ -159,6 +164,14 @@ class _Buyers(_Segment):
     existing_customers: NonNegInt = 0
     order_value: MoneyDist
     order_lines: NumberDist = Field(default_factory=lambda: parse_distribution(1, "number"))
+
+    @field_validator("order_lines")
+    @classmethod
+    def _lines(cls, v: Distribution) -> Distribution:
+        if not v.mean <= MAX_MEAN_LINES:
+            raise ValueError(f"the mean number of lines must be at most {MAX_MEAN_LINES}; "
+                             f"got {v.mean:g}")
+        return v
     patience: Patience
     payment: PaymentBehaviour = Field(default_factory=PaymentBehaviour)
     after_sale: AfterSale

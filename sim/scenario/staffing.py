@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from sim.scenario.fields import Duration, Number, PosInt, Strict
+from sim.scenario.fields import Duration, Number, PlanInterval, PosInt, Strict
 
 #: a planning period of one week (hours)
 WEEK = 7 * 24.0
@@ -33,7 +33,7 @@ class FixedStaffing(Strict):
 
 
 class _PlannedStaffing(Strict):
-    period: Duration = Field(WEEK, gt=0, description="planning period (default 7 d)")
+    period: PlanInterval = Field(WEEK, description="planning period (default 7 d)")
     lag: Duration | None = Field(
         None, ge=0, description="hiring/release lag from the end of a period to the new "
                                 "headcount (default: one period)")
