@@ -51,10 +51,10 @@ customer part-way through a re-quote starts dormant; opening invoices are never 
 opening orders in flight skip the warehouse and the stock (picked before t=0) and the
 after-sale of earlier purchases is over; the stock ignores the forecast error of past
 reviews and never starts below zero. Prospects (leads part-way through the funnel) are not
-part of the opening: new leads start arriving at t=0, so business orders from new accounts
-take a sales cycle to reach their rate (phase 6, one run: small-business deliveries 6.9 a
-day over days 0-20 against about 9.5 later, enterprise 0.25 against 0.9), which the
-warm-up only partly covers (MSER-5 suggests 85 days there).
+part of the opening: new leads start arriving at t=0, so orders from new accounts take a
+funnel's time to reach their rate (phase 6, one run: enterprise orders 0.3 a day over days
+0-10 against about 1.1 later, whose funnel to a won order takes about 10 days; small-business
+orders, about 2 days, are at their rate at once); the warm-up covers that.
 Each customer's draws come from its segment's ``opening.<segment>.*`` streams and the
 stock's from ``opening.stock.*``.
 """

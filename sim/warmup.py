@@ -10,6 +10,13 @@ transient removes bias faster than it removes data (White 1997; White, Cobb & Sp
 Hoad, Robinson & Davies 2010). The warm-up is ``5 d`` observations. Only the first half of
 the batches is searched, as the statistic is unreliable near the end of the series.
 
+A scheduled demand peak is not a transient of the start but a planned change of the input,
+and MSER, which assumes the rest of the series is stationary, would cut the warm-up after it
+(phase 6's holiday week at days 70-77 made it suggest 85 days). The series are therefore cut
+at the first peak's start (:func:`warmup_record`'s ``stop_hours``) when at least
+:data:`MIN_BATCHES` batches come before it; otherwise the whole series is searched and the
+record says so.
+
 Every run applies it to its own daily series (:data:`SERIES`, from the DataCollector
 samples): orders placed per day, the receivables balance, customers in the model and orders
 in process. The manifest records each series' truncation point, the largest of them (the
@@ -100,15 +107,33 @@ def daily_series(ts: pd.DataFrame) -> dict[str, np.ndarray]:
     return out
 
 
-def warmup_record(ts: pd.DataFrame, used_hours: float) -> dict[str, Any]:
+#: fewest batches of 5 days before a scheduled peak for the series to be cut there
+MIN_BATCHES = 6
+
+
+def warmup_record(ts: pd.DataFrame, used_hours: float, stop_hours: float | None = None
+                  ) -> dict[str, Any]:
     """What the manifest records about the warm-up of one run.
+
+    Args:
+        ts: The run's time series.
+        used_hours: The scenario's warm-up.
+        stop_hours: The start of the first scheduled demand peak (None: none); the series
+            are searched up to the last whole day before it (see the module docstring).
 
     Returns:
         ``method``, ``series`` (each series' MSER-5 truncation in days), ``suggested_days``
-        (the largest), ``used_days`` and ``covered`` (used >= suggested).
+        (the largest), ``used_days``, ``covered`` (used >= suggested) and ``searched_days``
+        (the days of series searched).
     """
-    per = {name: float(mser(values)) for name, values in daily_series(ts).items()}
+    series = daily_series(ts)
+    if stop_hours is not None:
+        keep = int(stop_hours // 24.0)
+        if keep >= MIN_BATCHES * BATCH:
+            series = {name: values[:keep] for name, values in series.items()}
+    per = {name: float(mser(values)) for name, values in series.items()}
     suggested = max(per.values(), default=0.0)
     used = used_hours / 24.0
+    searched = max((len(v) for v in series.values()), default=0)
     return {"method": METHOD, "series": per, "suggested_days": suggested, "used_days": used,
-            "covered": used >= suggested - 1e-9}
+            "covered": used >= suggested - 1e-9, "searched_days": float(searched)}
