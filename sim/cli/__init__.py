@@ -35,6 +35,7 @@ from sim.cli.common import (
     progress_bar,
     sigterm_as_interrupt,
 )
+from sim.cli.workbook import check_xlsx, write_xlsx, xlsx_option
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -72,10 +73,11 @@ def cli() -> None:
               show_default=True, help="Results root; the run goes to OUT/<scenario>/seed-<seed>/.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the KPIs as one JSON object on stdout and nothing else.")
+@xlsx_option
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when stderr is a terminal).")
 def run(scenario: str, seed: int | None, days: float | None, overrides: tuple[str, ...],
-        out: Path, as_json: bool, progress: bool | None) -> None:
+        out: Path, as_json: bool, xlsx: Path | None, progress: bool | None) -> None:
     """Run SCENARIO (a file, or a shipped name such as 'baseline') and show its KPIs.
 
     Writes a results folder with the resolved scenario, KPIs, a time series, the event log
@@ -83,6 +85,7 @@ def run(scenario: str, seed: int | None, days: float | None, overrides: tuple[st
     """
     from sim.runner import prepare, run_label, run_to_folder
 
+    check_xlsx(xlsx)
     loaded = prepare(scenario, overrides, seed=seed, days=days)
     label = run_label(loaded, overrides, days)
     show = sys.stderr.isatty() if progress is None else progress
@@ -97,6 +100,8 @@ def run(scenario: str, seed: int | None, days: float | None, overrides: tuple[st
         folder, rep = run_to_folder(loaded, out, label, progress=tick)
     for warning in rep.warnings:
         click.echo(f"omnisim: warning: {warning}", err=True)
+    if xlsx is not None:
+        write_xlsx(folder, xlsx)
     if as_json:
         click.echo(json.dumps(rep.kpis, sort_keys=True, allow_nan=False))
         return
