@@ -158,8 +158,11 @@ def test_a_mistyped_kpi_is_one_line_with_a_suggestion(command, tmp_path):
 def test_compare_kpi_restricts_the_json_and_the_table(tmp_path, small_variant, monkeypatch):
     args = ["compare", SMALL, str(small_variant), "-r", "2", "--days", "2", "--workers", "1",
             "--no-progress", "--out", str(tmp_path), "--kpi", "revenue", "--kpi", "utilisation"]
-    code, out, err = run_in_process([*args, "--json"])
+    code, out, err = run_in_process([*args, "--json", "--xlsx", str(tmp_path / "c.xlsx")])
     assert code == 0, err
+    from openpyxl import load_workbook
+
+    assert "Differences" in load_workbook(tmp_path / "c.xlsx").sheetnames  # every KPI saved
     for s in json.loads(out)["scenarios"]:
         assert "revenue" in s["kpis"] and len(s["kpis"]) > 2
         assert all(k == "revenue" or k.startswith("utilisation.") for k in s["kpis"])
