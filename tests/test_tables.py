@@ -129,6 +129,7 @@ def test_intervals_and_differences_in_human_form():
     assert difference(money, -1008.0, -1500.0, 100.0) == "Δ -1.01k"
     assert heading(money, "EUR") == "Revenue (EUR)"
     assert heading(describe("dso_days"), "EUR") == "DSO (days)"
+    assert heading(describe("wait_hours.call_centre"), "EUR") == "Wait hours (call centre)"
 
 
 @pytest.mark.parametrize(("v", "text"), [(0.347182937461, "0.347"), (4, "4"), (4.0, "4"),

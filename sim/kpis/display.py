@@ -22,6 +22,7 @@ Numbers keep three significant digits and never an exponent (``7.57k``, ``1.10M`
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 
 from sim.kpis.spec import Kpi, Unit
@@ -134,7 +135,8 @@ def unit_words(spec: Kpi, currency: str) -> str:
 def heading(spec: Kpi, currency: str) -> str:
     """The registry's label with its unit: ``"Revenue (EUR)"``, ``"DSO (days)"``."""
     words = unit_words(spec, currency)
-    return f"{spec.label} ({words})" if words and f"({words})" not in spec.label else spec.label
+    said = words and re.search(rf"(?<!\w){re.escape(words)}(?!\w)", spec.label, re.IGNORECASE)
+    return f"{spec.label} ({words})" if words and not said else spec.label
 
 
 def excel_format(spec: Kpi, currency: str, signed: bool = False) -> str:
