@@ -38,6 +38,7 @@ from sim.cli.common import (
     progress_bar,
     sigterm_as_interrupt,
 )
+from sim.cli.workbook import check_xlsx, write_xlsx, xlsx_option
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -75,11 +76,13 @@ def cli() -> None:
               show_default=True, help="Results root; the run goes to OUT/<scenario>/seed-<seed>/.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the KPIs as one JSON object on stdout and nothing else.")
+@xlsx_option
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when stderr is a terminal).")
 @force_option
 def run(scenario: str, seed: int | None, days: float | None, overrides: tuple[str, ...],
-        out: Path, as_json: bool, progress: bool | None, force: bool) -> None:
+        out: Path, as_json: bool, xlsx: Path | None, progress: bool | None,
+        force: bool) -> None:
     """Run SCENARIO (a file, or a shipped name such as 'baseline') and show its KPIs.
 
     Writes a results folder with the resolved scenario, KPIs, a time series, the event log
@@ -87,6 +90,7 @@ def run(scenario: str, seed: int | None, days: float | None, overrides: tuple[st
     """
     from sim.runner import prepare, run_label, run_to_folder
 
+    check_xlsx(xlsx)
     loaded = prepare(scenario, overrides, seed=seed, days=days)
     check_size(loaded, force)
     label = run_label(loaded, overrides, days)
@@ -109,6 +113,8 @@ def run(scenario: str, seed: int | None, days: float | None, overrides: tuple[st
         click.echo(f"omnisim: error: the run's self-checks failed ({', '.join(bad)}; see "
                    f"'checks' in {folder / 'manifest.json'}, status \"failed\")", err=True)
         sys.exit(EXIT_CHECKS_FAILED)
+    if xlsx is not None:
+        write_xlsx(folder, xlsx)
     if as_json:
         click.echo(json.dumps(rep.kpis, sort_keys=True, allow_nan=False))
         return

@@ -22,6 +22,8 @@ from sim.cli.common import (
     force_option,
     run_jobs,
 )
+from sim.cli.kpichoice import check_keys, select
+from sim.cli.workbook import check_xlsx, write_xlsx, xlsx_option
 
 #: Replications when the user gives none: with common random numbers the paired differences
 #: of maturity steps are clear with 3 (docs/statistics.md), and the six-phase ladder of
@@ -38,16 +40,6 @@ def ladder_refs(ladder: str) -> list[str]:
     if not files:
         raise CliError(f"--ladder {ladder}: no scenarios in {SCENARIO_DIR / ladder}")
     return [str(p) for p in files]
-
-
-def _diff(d: float, lo: float, hi: float, share: bool) -> str:
-    if d is None or math.isnan(d) or lo is None or math.isnan(lo):
-        return ""
-    sure = "" if lo <= 0 <= hi else "*"
-    if share:
-        return f"Δ {d * 100:+.1f} pts{sure}"
-    digits = 0 if abs(d) >= 100 else 2
-    return f"Δ {d:+,.{digits}f}{sure}"
 
 
 def _label(refs: list[str], ladder: str | None, overrides: tuple[str, ...],
@@ -81,13 +73,19 @@ def _label(refs: list[str], ladder: str | None, overrides: tuple[str, ...],
               help="Worker processes for process/LocalCluster (default: all cores).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object with every scenario's KPIs and nothing else.")
+@click.option("--kpi", "kpis", multiple=True, metavar="KEY",
+              help="Show only this KPI in the table and the JSON (repeatable; a family such "
+                   "as 'utilisation' gives all its children; every KPI is saved; keys in "
+                   "docs/kpis.md).")
+@xlsx_option
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when stderr is a terminal).")
 @force_option
 def compare(scenarios: tuple[str, ...], ladder: str | None, replications: int, seed: int,
             days: float | None, warmup: str | None, overrides: tuple[str, ...], out: Path,
             executor: str, scheduler: str | None, workers: int | None, as_json: bool,
-            progress: bool | None, force: bool) -> None:
+            kpis: tuple[str, ...], xlsx: Path | None, progress: bool | None,
+            force: bool) -> None:
     """Compare SCENARIOs (or a --ladder) over replications with common random numbers.
 
     For every KPI: the mean with its 95% confidence interval, and the paired difference to
@@ -99,6 +97,8 @@ def compare(scenarios: tuple[str, ...], ladder: str | None, replications: int, s
       omnisim compare --ladder total-commerce
       omnisim compare baseline total-commerce/phase-4-integrated -r 8 --days 60
       omnisim compare --ladder omnichannel --set channels.call_centre.staff=8 --json
+      omnisim compare --ladder total-commerce --kpi revenue --kpi dso_days
+      omnisim compare --ladder total-commerce --xlsx ladder.xlsx
       omnisim compare --ladder total-commerce --executor dask --scheduler tcp://10.0.0.5:8786
     """
     if ladder and scenarios:
@@ -107,16 +107,19 @@ def compare(scenarios: tuple[str, ...], ladder: str | None, replications: int, s
     if len(refs) < 2:
         raise CliError("compare needs at least two scenarios (or --ladder); "
                        "for one scenario use 'omnisim run'")
+    check_keys(kpis)  # before anything runs, as the output file
+    check_xlsx(xlsx)
     check_executor(executor, scheduler, workers)  # local workers import while we read
     from sim.replicate import bottlenecks, plan
     from sim.runner import prepare
 
     extra = tuple(overrides) + ((f"warmup={warmup}",) if warmup else ())
-    names = []
+    names, currencies = [], []
     for ref in refs:  # validate everything here, before any worker starts
         loaded = prepare(ref, extra, seed=seed, days=days)
         check_size(loaded, force)
         names.append(loaded.scenario.name)
+        currencies.append(loaded.scenario.currency)
     if len(set(names)) != len(names):
         raise CliError(f"scenario names must differ: {', '.join(names)}")
     jobs = plan(refs, replications, seed, extra, days)
@@ -126,10 +129,25 @@ def compare(scenarios: tuple[str, ...], ladder: str | None, replications: int, s
     result = _summarise(outcomes, names, bottlenecks(outcomes))
     folder = _write(out, _label(refs, ladder, overrides, days, replications), seed, refs,
                     extra, days, outcomes, result, replications, ladder)
+    from sim.kpis.registry import View, shown_in
+
+    shown = select(kpis, list(result["summary"]["kpi"].drop_duplicates())) if kpis else \
+        [k.key for k in shown_in(View.COMPARE)]
+    if xlsx is not None:
+        write_xlsx(folder, xlsx)
     if as_json:
-        click.echo(json.dumps(result["json"], allow_nan=False, sort_keys=False))
+        click.echo(json.dumps(only(result["json"], shown) if kpis else result["json"],
+                              allow_nan=False, sort_keys=False))
         return
-    _print(result, names, replications, folder, outcomes)
+    _print(result, shown, "/".join(dict.fromkeys(currencies)), replications, folder, outcomes,
+           xlsx)
+
+
+def only(data: dict[str, Any], keys: list[str]) -> dict[str, Any]:
+    """The comparison's JSON with only ``keys`` in each scenario's KPIs."""
+    return {**data, "scenarios": [{**s, "kpis": {k: s["kpis"][k] for k in keys
+                                                  if k in s["kpis"]}}
+                                  for s in data["scenarios"]]}
 
 
 def _summarise(outcomes: list, names: list[str], bns: dict) -> dict[str, Any]:
@@ -190,37 +208,14 @@ def _write(out: Path, label: str, seed: int, refs: list[str], extra: tuple[str, 
         })
 
 
-def _print(result: dict, names: list[str], replications: int, folder: Path,
-           outcomes: list) -> None:
-    from rich.table import Table
-
-    from sim.kpis.registry import View, shown_in
-    from sim.kpis.spec import Unit
+def _print(result: dict, keys: list[str], currency: str, replications: int, folder: Path,
+           outcomes: list, xlsx: Path | None) -> None:
+    from sim.cli.tables import compare_tables
 
     con = console()
     scen = result["json"]["scenarios"]
-    t = Table(title=f"Means ±95% CI half-width over {replications} replications; "
-                    f"Δ = paired difference to {names[0]} (* = interval excludes 0)",
-              title_justify="left", show_lines=True)
-    t.add_column("KPI")
-    for name in names:
-        t.add_column(name, justify="right")
-    for spec in shown_in(View.COMPARE):
-        cells = []
-        for s in scen:
-            k = s["kpis"].get(spec.key)
-            if k is None:
-                cells.append("n/a")
-                continue
-            nan = float("nan")
-            m, lo, hi = (nan if k[x] is None else k[x] for x in ("mean", "ci_low", "ci_high"))
-            cell = spec.format_interval(m, lo, hi)
-            dm, dlo, dhi = (nan if k[x] is None else k[x]
-                            for x in ("diff_mean", "diff_ci_low", "diff_ci_high"))
-            d = _diff(dm, dlo, dhi, spec.unit is Unit.SHARE)
-            cells.append(cell + (f"\n{d}" if d and s is not scen[0] else ""))
-        t.add_row(spec.heading, *cells)
-    con.print(t)
+    for table in compare_tables(scen, keys, replications, currency, con.width):
+        con.print(table)
     for s in scen:
         u = s["bottleneck_utilisation"]
         con.print(f"Bottleneck of {s['name']}: [bold]{s['bottleneck']}[/bold]"
@@ -228,3 +223,5 @@ def _print(result: dict, names: list[str], replications: int, folder: Path,
     if not all(o.checks_ok for o in outcomes):
         con.print("[red]Some replications failed their self-checks: see manifest.json[/red]")
     con.print(f"Results: {folder} (replications.csv/parquet, summary.csv, ladder.png)")
+    if xlsx is not None:
+        con.print(f"Workbook: {xlsx}")

@@ -18,6 +18,8 @@ from sim.cli.common import (
     interrupt_exit_code,
     run_jobs,
 )
+from sim.cli.kpichoice import check_keys, select
+from sim.cli.workbook import check_xlsx, xlsx_option
 
 
 @click.command()
@@ -44,15 +46,21 @@ from sim.cli.common import (
               help="Worker processes for process/LocalCluster (default: all cores).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("results"),
               show_default=True, help="Results root; the sweep goes to OUT/sweep-NAME+HASH/.")
-@click.option("--kpi", "kpis", multiple=True, metavar="NAME",
-              help="KPIs shown in the terminal table (repeatable; every KPI is saved; "
-                   "default: the registry's sweep KPIs, see docs/kpis.md).")
+@click.option("--kpi", "kpis", multiple=True, metavar="KEY",
+              help="KPIs shown in the terminal table and the JSON (repeatable; a family such "
+                   "as 'utilisation' gives all its children; every KPI is saved; default: "
+                   "the registry's sweep KPIs in the table, all in the JSON; docs/kpis.md).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the sweep's table (per point: parameters, each KPI's mean and "
+                   "95% interval) as one JSON object on stdout and nothing else.")
+@xlsx_option
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when stderr is a terminal).")
 def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | None,
           replications: int, seed: int, days: float | None, overrides: tuple[str, ...],
           executor: str, scheduler: str | None, workers: int | None, out: Path,
-          kpis: tuple[str, ...], progress: bool | None) -> None:
+          kpis: tuple[str, ...], as_json: bool, xlsx: Path | None,
+          progress: bool | None) -> None:
     """Sweep SCENARIO over parameters, with replications, into one tidy table.
 
     Every point x replication is saved the moment it finishes, so running the same command
@@ -68,12 +76,15 @@ def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | No
       omnisim sweep baseline --design lhs --samples 40 \\
           --vary checkout.order_status_self_service=0.0:1.0 \\
           --vary channels.call_centre.staff=2:8 --executor dask
+      omnisim sweep baseline --vary channels.call_centre.staff=2,4 --json --kpi revenue
+      omnisim sweep baseline --vary channels.call_centre.staff=2,4 --xlsx staff.xlsx
     """
     from sim.runner import prepare
     from sim.sweep import SweepError, check_points, open_folder, parse_vary, plan_sweep
     from sim.workers import WorkerDied
 
-    _check_kpis(kpis)  # before anything runs, not after the whole sweep
+    check_keys(kpis, also=("wait_hours.",))  # before anything runs, not after the sweep
+    check_xlsx(xlsx)
     check_executor(executor, scheduler, workers)  # local workers import while we plan
     try:
         parsed = [parse_vary(v) for v in varies]
@@ -86,6 +97,7 @@ def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | No
     except SweepError as err:
         raise CliError(str(err)) from None
     jobs = sw.jobs()
+    check_xlsx(xlsx, rows=len(jobs))
     done, bad = sw.saved()
     _report_bad(bad)
     todo = [j for j in jobs if (j.scenario_index, j.replication) not in done]
@@ -108,7 +120,7 @@ def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | No
 
     folder = finish(sw, {"executor": executor, "wall_seconds_this_call":
                          round(time.perf_counter() - t0, 3), "runs_this_call": len(todo)})
-    _print(folder, sw, list(kpis) or _default_kpis())
+    _show(folder, sw, kpis, as_json, xlsx)
 
 
 def _report_bad(bad: list[str]) -> None:
@@ -116,17 +128,6 @@ def _report_bad(bad: list[str]) -> None:
     if bad:
         more = f" (and {len(bad) - 1} other point files)" if len(bad) > 1 else ""
         click.echo(f"omnisim: warning: {bad[0]}{more}; running again what they held", err=True)
-
-
-def _check_kpis(kpis: tuple[str, ...]) -> None:
-    """Refuse a ``--kpi`` the registry does not declare (a family's child such as
-    ``utilisation.call_centre`` is checked against the table after the run)."""
-    from sim.kpis.registry import lookup
-    from sim.kpis.spec import Kpi
-
-    for k in kpis:
-        if not (isinstance(lookup(k), Kpi) or k.startswith("wait_hours.")):
-            raise CliError(f"--kpi {k}: not a KPI of this sweep (see docs/kpis.md)")
 
 
 def _default_kpis() -> list[str]:
@@ -147,31 +148,42 @@ def _run(sw: Any, todo: list, total: int, executor: str, workers: int | None,
              done=lambda o: save_outcome(sw, o))
 
 
-def _print(folder: Path, sw: Any, kpis: list[str]) -> None:
-    import pandas as pd
-    from rich.table import Table
+def _show(folder: Path, sw: Any, kpis: tuple[str, ...], as_json: bool,
+          xlsx: Path | None) -> None:
+    """The sweep's table on the terminal (or as JSON), and its workbook."""
+    import json
 
-    from analysis.stats import mean_ci
-    from sim.kpis.registry import describe
+    from analysis import load
+    from analysis.points import kpi_columns, point_summary, points
 
-    df = pd.read_parquet(folder / "results.parquet")
-    unknown = [k for k in kpis if k not in df.columns]
-    if unknown:
-        raise CliError(f"--kpi {unknown[0]}: not a KPI of this sweep (see docs/kpis.md)")
+    res = load(folder)
+    available = kpi_columns(res.table, res.parameters)
+    if kpis:
+        keys = select(kpis, available)
+    else:
+        keys = available if as_json else [k for k in _default_kpis() if k in available]
+    if xlsx is not None:
+        from analysis.workbook import write_workbook
+
+        write_workbook(res, xlsx)
+    rows = points(res.table, res.parameters, point_summary(res.table, res.parameters, keys))
+    if as_json:
+        m = res.manifest
+        click.echo(json.dumps({
+            "scenario": sw.scenario, "ref": sw.ref, "folder": str(folder),
+            "parameters": res.parameters, "design": sw.design,
+            "replications": sw.replications, "seeds": m["seeds"], "days": sw.days,
+            "overrides": list(sw.overrides), "currency": res.currency, "points": rows,
+        }, allow_nan=False))
+        return
+    from sim.cli.tables import sweep_tables
+
+    for r, point in zip(rows, sw.points, strict=True):
+        r["values"] = dict(zip(res.parameters, point, strict=True))  # as written: "1 h"
     con = console()
-    t = Table(title=f"{sw.scenario}: means ±95% CI over {sw.replications} replications",
-              title_justify="left")
-    for v in sw.varies:
-        t.add_column(v.path.split(".")[-2] + "." + v.path.split(".")[-1]
-                     if v.path.count(".") else v.path)
-    specs = [describe(k) for k in kpis]
-    for spec in specs:
-        t.add_column(spec.heading, justify="right")
-    for i, point in enumerate(sw.points):
-        rows = df[df["point"] == i]
-        cells = list(point)
-        for spec in specs:
-            cells.append(spec.format_interval(*mean_ci(rows[spec.key].tolist())[:3]))
-        t.add_row(*cells)
-    con.print(t)
+    title = f"{sw.scenario}: means ±95% CI over {sw.replications} replications"
+    for table in sweep_tables(title, res.parameters, rows, keys, res.currency, con.width):
+        con.print(table)
     con.print(f"Results: {folder} (results.parquet/csv, manifest.json)")
+    if xlsx is not None:
+        con.print(f"Workbook: {xlsx}")
