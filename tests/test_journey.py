@@ -88,6 +88,20 @@ def test_small_business_lead_to_cash_exact_sequence():
     assert dict(model.terminal) == {"paid": 1}
 
 
+def test_first_response_takes_the_channels_first_contact_time():
+    """The first response to a lead is the channel's first_contact_time of work; the sales
+    meeting after it keeps the service time (30 min in the lab)."""
+    def minutes(log, activity):
+        row = next(r for r in log if r[0] == activity)
+        return row[3] - row[2]
+
+    _, log = simulate("small_business")  # the lab's first contact is 30 min, as a meeting
+    assert minutes(log, "first response") == pytest.approx(30.0)
+    _, log = simulate("small_business", ("channels.inside_sales.first_contact_time=10 min",))
+    assert minutes(log, "first response") == pytest.approx(10.0)
+    assert minutes(log, "sales meeting") == pytest.approx(30.0)
+
+
 def test_forced_account_creation_loses_shoppers_without_account():
     forced = ("checkout.forced_account_creation=true", "segments.consumer.cart.forced_account=1")
     model, log = simulate("consumer", forced)

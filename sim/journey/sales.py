@@ -36,12 +36,17 @@ def _sales_channel(c: BusinessBuyer) -> str:
     return channel
 
 
-def _meeting(c: BusinessBuyer, channel: str, activity: str, patience: float | None
-             ) -> Generator[simpy.Event, Any, bool]:
+def _meeting(c: BusinessBuyer, channel: str, activity: str, patience: float | None,
+             first: bool = False) -> Generator[simpy.Event, Any, bool]:
+    """A meeting (or, ``first``, the first response to the lead: ``first_contact_time``
+    where the channel has one) on a sales channel; whether the buyer was served."""
     model = c.model
     ch = model.scenario.channels[channel]
     t0 = c.env.now
-    work = ch.service_time.sample(model.streams.get(f"{channel}.service"))
+    if first and ch.first_contact_time is not None:
+        work = ch.first_contact_time.sample(model.streams.get(f"{channel}.first_contact"))
+    else:
+        work = ch.service_time.sample(model.streams.get(f"{channel}.service"))
     served, _ = yield from model.stations[channel].serve(work, patience)
     model.ledger.cost("transactions", ch.cost_per_interaction)
     c.log(activity, channel, t0, "ok" if served else "abandoned", ch.cost_per_interaction)
@@ -63,7 +68,7 @@ def lead_to_order(c: BusinessBuyer) -> Generator[simpy.Event, Any, Order]:
     if left <= 0:
         raise Lost("no_response")
     channel = c.rt.first_response or _sales_channel(c)
-    if not (yield from _meeting(c, channel, "first response", left)):
+    if not (yield from _meeting(c, channel, "first response", left, first=True)):
         raise Lost("no_response")
     response = c.env.now - c.arrived
     L.observe("lead_response_hours", response, cohort=c.cohort)

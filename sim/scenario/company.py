@@ -175,6 +175,10 @@ class Channel(Strict):
     staff: NonNegInt = 0
     hours: Hours = Field(default_factory=hours_default("24/7"))
     service_time: DurationDist
+    first_contact_time: DurationDist | None = Field(
+        default=None, description="work of a first response to a business lead (the call or "
+                                  "e-mail that qualifies it) where it is shorter than a "
+                                  "meeting; default: service_time")
     page_load: DurationDist | None = None
     checkout_steps: IntUpTo100 = 0
     device: Literal["desktop", "mobile", "none"] = "none"
