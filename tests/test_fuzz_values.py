@@ -78,7 +78,9 @@ def _validated(raw: dict[str, Any]) -> Any:
         with no_hang(10):
             sc = validate(raw, "x.yaml")
     except ScenarioError as exc:
-        assert "\n" not in str(exc) and str(exc).startswith("x.yaml: "), str(exc)
+        lines = str(exc).splitlines()
+        assert lines[0].startswith("x.yaml: "), str(exc)
+        assert all(line.startswith("  x.yaml: ") for line in lines[1:]), str(exc)
         return None
     return sc
 

@@ -35,6 +35,7 @@ from sim.cli.common import (
     force_option,
     format_value,
     interrupt_exit_code,
+    plural,
     progress_bar,
     sigterm_as_interrupt,
 )
@@ -185,8 +186,9 @@ def scenarios_validate(files: tuple[str, ...]) -> None:
     for f in files:
         try:
             sc = load(f).scenario
-            click.echo(f"{f}: ok ({sc.name}, {len(sc.segments)} segments, "
-                       f"{len(sc.channels)} channels, {sc.horizon / 24:g} days)")
+            click.echo(f"{f}: ok ({sc.name}, {plural(len(sc.segments), 'segment')}, "
+                       f"{plural(len(sc.channels), 'channel')}, "
+                       f"{plural(sc.horizon / 24, 'day')})")
         except ScenarioError as exc:
             bad += 1
             click.echo(f"omnisim: error: {exc}", err=True)
