@@ -24,7 +24,7 @@ from typing import Any
 import click
 
 from sim import __version__
-from sim.cli import compare, export, plot, selfcheck, sweep, workshop
+from sim.cli import authoring, compare, export, plot, selfcheck, sweep, workshop
 from sim.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_CHECKS_FAILED,
@@ -147,7 +147,7 @@ def _print_run(name: str, rep: Any, folder: Path) -> None:
 
 @cli.group()
 def scenarios() -> None:
-    """List, show and validate scenario files."""
+    """List, show, validate, compare (diff) and start (init) scenario files."""
 
 
 @scenarios.command("list")
@@ -306,3 +306,5 @@ def _main(argv: list[str] | None) -> None:
 for command in (compare.compare, sweep.sweep, plot.plot, plot.report, selfcheck.selfcheck,
                 workshop.workshop, workshop.map_, export.export):
     cli.add_command(command)
+for command in (authoring.init, authoring.diff):
+    scenarios.add_command(command)
