@@ -18,8 +18,9 @@ The constants are 1.5-4 times those, so a run refused is one that would really b
 one that passes may still be slow, never silently out of memory. A run is refused (one line,
 exit 2) when it would need more than half of the machine's memory or more than
 ``MAX_EVENTS`` rows (about an hour at the ~60,000 rows per second of the shipped
-scenarios). ``omnisim run --force`` and ``compare --force`` skip the check; the environment
-variable ``OMNISIM_MAX_EVENTS`` sets another event limit for every command that checks.
+scenarios). ``--force`` on ``run``, ``compare``, ``sweep`` and ``workshop`` skips the check;
+the environment variable ``OMNISIM_MAX_EVENTS`` sets another event limit for every command
+that checks.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ import numpy as np
 
 from sim.outfile import atomic
 from sim.replicate import Job, Outcome
-from sim.results import COMPLETE, MANIFEST, ResultsError, canonical_json
+from sim.results import COMPLETE, FAILED, MANIFEST, ResultsError, canonical_json
 from sim.units import DURATION_UNITS
 
 DESIGNS = ("full", "lhs")
@@ -451,7 +451,8 @@ def load_rows(sw: Sweep) -> list[dict[str, Any]]:
 
 def finish(sw: Sweep, extra: dict[str, Any]) -> Path:
     """Write the tidy table (Parquet and CSV) and, last, the manifest (the old manifest is
-    removed just before the tables it describes are replaced)."""
+    removed just before the tables it describes are replaced). A sweep with a run whose
+    self-checks failed gets status "failed", as such a run's own folder does."""
     import pandas as pd
 
     from sim.results import file_sha256, package_versions, utc_now
@@ -465,13 +466,15 @@ def finish(sw: Sweep, extra: dict[str, Any]) -> Path:
             write(tmp)
     files = [f for f in ("sweep.json", "scenario.yaml", "results.parquet", "results.csv")
              if (folder / f).is_file()]
+    ok = bool(df["checks_ok"].all()) if len(df) else True
     manifest = {
-        "status": COMPLETE, "kind": "sweep", "scenario": sw.scenario, "ref": sw.ref,
+        "status": COMPLETE if ok else FAILED, "kind": "sweep", "scenario": sw.scenario,
+        "ref": sw.ref,
         "vary": [v.spec() for v in sw.varies], "parameters": [v.path for v in sw.varies],
         "design": sw.design, "samples": sw.samples, "points": len(sw.points),
         "replications": sw.replications, "seeds": [sw.seed + r for r in range(sw.replications)],
         "days": sw.days, "overrides": list(sw.overrides), "rows": len(df),
-        "all_checks_passed": bool(df["checks_ok"].all()) if len(df) else True,
+        "all_checks_passed": ok,
         "finished_utc": utc_now(), "packages": package_versions(), **extra,
         "files": {f: file_sha256(folder / f) for f in files},
     }

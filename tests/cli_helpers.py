@@ -73,3 +73,17 @@ def copy_of(folder: Path, tmp_path: Path) -> Path:
     target = tmp_path / folder.parent.name / folder.name
     shutil.copytree(folder, target)
     return target
+
+
+def break_money_check(monkeypatch: Any) -> None:
+    """Make every run's money conservation check report a failure (runs in this process)."""
+    from sim import checks
+
+    real = checks.conservation
+
+    def broken(model: Any, scanned: Any) -> dict[str, Any]:
+        out = real(model, scanned)
+        out["money"] = {**out["money"], "ok": False}
+        return out
+
+    monkeypatch.setattr(checks, "conservation", broken)

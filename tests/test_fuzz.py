@@ -5,7 +5,8 @@ in every way the issue lists: wrong types, missing and unknown fields, zero or n
 capacities, probabilities outside [0, 1], empty distributions, huge numbers, ``extends:``
 cycles and chains, bytes that are not UTF-8, YAML alias bombs, Python tags, duplicate keys;
 and break the command line: bad ``--days``, ``--seed``, ``--set`` and options. Every case
-must end with exit code 2, exactly one ``omnisim: error: ...`` line on stderr, nothing on
+must end with exit code 2, one ``omnisim: error: ...`` line on stderr (several errors of
+one file: that line counting them, then one indented line each), nothing on
 stdout, no exception escaping ``sim.cli.main`` (a traceback), no results folder, and within
 a few seconds (an alarm fails a hang). Most cases run in-process through ``sim.cli.main``;
 a handful run as real subprocesses at the end. Killed runs: tests/test_faults.py.
@@ -126,16 +127,21 @@ def omnisim(argv: list[str]) -> tuple[int, str, str]:
 
 
 def assert_rejected(code: int, stdout: str, stderr: str, results: Path | None) -> str:
-    """Exit 2, one ``omnisim: error:`` line, nothing else, no results."""
+    """Exit 2, one ``omnisim: error:`` line (or, for several errors of one file, that line
+    counting them and one indented line per error), nothing else, no results. Returns the
+    error text, its lines joined."""
     assert "Traceback" not in stdout + stderr, stderr
     lines = stderr.splitlines()
     assert code == 2, (code, stderr, stdout[:200])
-    assert len(lines) == 1 and lines[0].startswith("omnisim: error: "), stderr
+    assert lines and lines[0].startswith("omnisim: error: "), stderr
     assert lines[0][len("omnisim: error: "):].strip()
+    if len(lines) > 1:
+        assert lines[0].endswith(f": {len(lines) - 1} errors"), stderr
+        assert all(line.startswith("  ") and line.strip() for line in lines[1:]), stderr
     assert stdout == "" or stdout.startswith(tuple("/.")), stdout[:200]  # validate's ok lines
     if results is not None:
         assert not results.exists() or not any(results.iterdir()), sorted(results.rglob("*"))
-    return lines[0]
+    return "\n".join(lines)
 
 
 COMMANDS = st.sampled_from(["run", "validate", "show"])

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 import yaml
-from cli_helpers import SMALL, no_hang, run_in_process
+from cli_helpers import SMALL, break_money_check, no_hang, run_in_process
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
@@ -78,7 +78,9 @@ def _validated(raw: dict[str, Any]) -> Any:
         with no_hang(10):
             sc = validate(raw, "x.yaml")
     except ScenarioError as exc:
-        assert "\n" not in str(exc) and str(exc).startswith("x.yaml: "), str(exc)
+        lines = str(exc).splitlines()
+        assert lines[0].startswith("x.yaml: "), str(exc)
+        assert all(line.startswith("  x.yaml: ") for line in lines[1:]), str(exc)
         return None
     return sc
 
@@ -303,16 +305,7 @@ def test_a_failed_self_check_fails_the_run(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Exit 1, one line naming the check, the folder kept with status "failed", which
     readers refuse as not complete."""
-    from sim import checks
-
-    real = checks.conservation
-
-    def broken(model: Any, scanned: Any) -> dict[str, Any]:
-        out = real(model, scanned)
-        out["money"] = {**out["money"], "ok": False}
-        return out
-
-    monkeypatch.setattr(checks, "conservation", broken)
+    break_money_check(monkeypatch)
     code, out, err = run_in_process(["run", MM1, "--days", "2", "--out", str(tmp_path),
                                      "--json"])
     assert code == 1 and out == "", (code, err)

@@ -24,7 +24,7 @@ from typing import Any
 import click
 
 from sim import __version__
-from sim.cli import compare, export, plot, selfcheck, sweep, workshop
+from sim.cli import authoring, compare, export, plot, selfcheck, sweep, workshop
 from sim.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_CHECKS_FAILED,
@@ -35,6 +35,7 @@ from sim.cli.common import (
     force_option,
     format_value,
     interrupt_exit_code,
+    plural,
     progress_bar,
     sigterm_as_interrupt,
 )
@@ -146,7 +147,7 @@ def _print_run(name: str, rep: Any, folder: Path) -> None:
 
 @cli.group()
 def scenarios() -> None:
-    """List, show and validate scenario files."""
+    """List, show, validate, compare (diff) and start (init) scenario files."""
 
 
 @scenarios.command("list")
@@ -185,8 +186,9 @@ def scenarios_validate(files: tuple[str, ...]) -> None:
     for f in files:
         try:
             sc = load(f).scenario
-            click.echo(f"{f}: ok ({sc.name}, {len(sc.segments)} segments, "
-                       f"{len(sc.channels)} channels, {sc.horizon / 24:g} days)")
+            click.echo(f"{f}: ok ({sc.name}, {plural(len(sc.segments), 'segment')}, "
+                       f"{plural(len(sc.channels), 'channel')}, "
+                       f"{plural(sc.horizon / 24, 'day')})")
         except ScenarioError as exc:
             bad += 1
             click.echo(f"omnisim: error: {exc}", err=True)
@@ -304,3 +306,5 @@ def _main(argv: list[str] | None) -> None:
 for command in (compare.compare, sweep.sweep, plot.plot, plot.report, selfcheck.selfcheck,
                 workshop.workshop, workshop.map_, export.export):
     cli.add_command(command)
+for command in (authoring.init, authoring.diff):
+    scenarios.add_command(command)

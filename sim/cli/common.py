@@ -208,3 +208,8 @@ def run_jobs(jobs: Sequence[Job], executor: str, workers: int | None, scheduler:
             return execute(jobs, executor, workers, scheduler, done=finished)
         except ExecutorError as err:
             raise CliError(str(err)) from None
+
+
+def plural(n: float, word: str) -> str:
+    """``1 segment``, ``2 segments``, ``0.5 days``: the count and the word, pluralised by ``s``."""
+    return f"{n:g} {word}" + ("" if n == 1 else "s")

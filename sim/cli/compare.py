@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from sim.cli.common import (
+    EXIT_CHECKS_FAILED,
     CliError,
     check_executor,
     check_size,
@@ -129,6 +130,7 @@ def compare(scenarios: tuple[str, ...], ladder: str | None, replications: int, s
     result = _summarise(outcomes, names, bottlenecks(outcomes))
     folder = _write(out, _label(refs, ladder, overrides, days, replications), seed, refs,
                     extra, days, outcomes, result, replications, ladder)
+    _fail_on_checks(outcomes, folder)
     from sim.kpis.registry import View, shown_in
 
     shown = select(kpis, list(result["summary"]["kpi"].drop_duplicates())) if kpis else \
@@ -139,8 +141,21 @@ def compare(scenarios: tuple[str, ...], ladder: str | None, replications: int, s
         click.echo(json.dumps(only(result["json"], shown) if kpis else result["json"],
                               allow_nan=False, sort_keys=False))
         return
-    _print(result, shown, "/".join(dict.fromkeys(currencies)), replications, folder, outcomes,
-           xlsx)
+    _print(result, shown, "/".join(dict.fromkeys(currencies)), replications, folder, xlsx)
+
+
+def _fail_on_checks(outcomes: list, folder: Path) -> None:
+    """As ``run`` does: replications whose self-checks failed fail the command (exit 1; the
+    folder was written with status "failed", so no reader takes it for a complete one)."""
+    bad = [o for o in outcomes if not o.checks_ok]
+    if not bad:
+        return
+    which = ", ".join(f"scenario {o.job.scenario_index + 1} replication {o.job.replication}"
+                      for o in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+    click.echo(f"omnisim: error: self-checks failed in {len(bad)} of {len(outcomes)} "
+               f"replications ({which}; see {folder / 'manifest.json'}, status \"failed\")",
+               err=True)
+    sys.exit(EXIT_CHECKS_FAILED)
 
 
 def only(data: dict[str, Any], keys: list[str]) -> dict[str, Any]:
@@ -182,7 +197,7 @@ def _write(out: Path, label: str, seed: int, refs: list[str], extra: tuple[str, 
            ladder: str | None) -> Path:
     from analysis.plots import ladder_figure
     from sim.kpis.registry import View, shown_in
-    from sim.results import RunFolder, canonical_json, cleanup_stale
+    from sim.results import COMPLETE, FAILED, RunFolder, canonical_json, cleanup_stale
     from sim.runner import prepare
 
     cleanup_stale(out)
@@ -205,11 +220,11 @@ def _write(out: Path, label: str, seed: int, refs: list[str], extra: tuple[str, 
             "overrides": list(extra), "days": days,
             "all_checks_passed": all(o.checks_ok for o in outcomes),
             "wall_seconds_replications": round(sum(o.wall_seconds for o in outcomes), 3),
-        })
+        }, status=COMPLETE if all(o.checks_ok for o in outcomes) else FAILED)
 
 
 def _print(result: dict, keys: list[str], currency: str, replications: int, folder: Path,
-           outcomes: list, xlsx: Path | None) -> None:
+           xlsx: Path | None) -> None:
     from sim.cli.tables import compare_tables
 
     con = console()
@@ -220,8 +235,6 @@ def _print(result: dict, keys: list[str], currency: str, replications: int, fold
         u = s["bottleneck_utilisation"]
         con.print(f"Bottleneck of {s['name']}: [bold]{s['bottleneck']}[/bold]"
                   f" ({u:.0%} utilised)" if u is not None else "")
-    if not all(o.checks_ok for o in outcomes):
-        con.print("[red]Some replications failed their self-checks: see manifest.json[/red]")
     con.print(f"Results: {folder} (replications.csv/parquet, summary.csv, ladder.png)")
     if xlsx is not None:
         con.print(f"Workbook: {xlsx}")

@@ -10,11 +10,14 @@ from typing import Any
 import click
 
 from sim.cli.common import (
+    EXIT_CHECKS_FAILED,
     EXIT_FAILED,
     CliError,
     check_executor,
+    check_size,
     console,
     executor_options,
+    force_option,
     interrupt_exit_code,
     run_jobs,
 )
@@ -56,11 +59,12 @@ from sim.cli.workbook import check_xlsx, xlsx_option
 @xlsx_option
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when stderr is a terminal).")
+@force_option
 def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | None,
           replications: int, seed: int, days: float | None, overrides: tuple[str, ...],
           executor: str, scheduler: str | None, workers: int | None, out: Path,
           kpis: tuple[str, ...], as_json: bool, xlsx: Path | None,
-          progress: bool | None) -> None:
+          progress: bool | None, force: bool) -> None:
     """Sweep SCENARIO over parameters, with replications, into one tidy table.
 
     Every point x replication is saved the moment it finishes, so running the same command
@@ -90,7 +94,9 @@ def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | No
         parsed = [parse_vary(v) for v in varies]
 
         def check(sets: tuple[str, ...]) -> str:
-            return prepare(scenario, sets, seed=seed, days=days).resolved_yaml()
+            loaded = prepare(scenario, sets, seed=seed, days=days)
+            check_size(loaded, force)  # every point's run, as run and compare check theirs
+            return loaded.resolved_yaml()
 
         sw = plan_sweep(scenario, parsed, design, samples, replications, seed, days,
                         overrides, out, check)
@@ -120,7 +126,24 @@ def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | No
 
     folder = finish(sw, {"executor": executor, "wall_seconds_this_call":
                          round(time.perf_counter() - t0, 3), "runs_this_call": len(todo)})
+    _fail_on_checks(folder)
     _show(folder, sw, kpis, as_json, xlsx)
+
+
+def _fail_on_checks(folder: Path) -> None:
+    """As ``run`` does: a sweep with a run whose self-checks failed (its manifest has status
+    "failed", written by :func:`sim.sweep.finish`) fails the command, exit 1."""
+    import json
+
+    from sim.results import MANIFEST
+
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    if manifest.get("all_checks_passed", True):
+        return
+    click.echo(f"omnisim: error: self-checks failed in some runs of the sweep (see the "
+               f"checks_ok column of {folder / 'results.csv'}; {folder / MANIFEST}: status "
+               "\"failed\")", err=True)
+    sys.exit(EXIT_CHECKS_FAILED)
 
 
 def _report_bad(bad: list[str]) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli.common import CliError
+from sim.cli.common import CliError, check_size, force_option
 
 
 @click.command()
@@ -21,7 +21,8 @@ from sim.cli.common import CliError
                    "0.0.0.0 to let other machines in the room connect.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True,
               help="TCP port of the page.")
-def workshop(scenario: str, host: str, port: int) -> None:
+@force_option
+def workshop(scenario: str, host: str, port: int, force: bool) -> None:
     """Serve the workshop page for a class: pick a phase, move a lever, watch the flow.
 
     The page opens on SCENARIO (default: Total Commerce phase 1; any shipped name or a file)
@@ -43,7 +44,7 @@ def workshop(scenario: str, host: str, port: int) -> None:
 
     host = listen_address(host)
     ref = ref_of(scenario)
-    load(ref)  # a bad scenario is reported now, as one line, not on the page
+    check_size(load(ref), force)  # a bad or too big scenario: one line now, not on the page
     url = f"http://{host}:{port}/"
 
     def ready(_: str) -> None:

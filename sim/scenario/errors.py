@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -98,11 +99,26 @@ def _a(kind: str) -> str:
     return f"an {kind}" if kind in ("smb", "enterprise") else f"a {kind}"
 
 
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``choices`` to ``word`` (difflib), or ``""``."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
 def explain(exc: ValidationError, source: str, model: type[BaseModel]) -> ScenarioError:
-    """The first error of ``exc`` as one line naming the file, the field and what is allowed
-    (``model`` is the schema the data was validated against, for the allowed names)."""
+    """All errors of ``exc``, each as one line naming the file, the field and what is allowed
+    (``model`` is the schema the data was validated against, for the allowed names). One
+    error is one line; several are a first line counting them, then one line each."""
     errors = exc.errors(include_url=False)
-    err = errors[0]
+    lines = [_explain_one(err, source, model) for err in errors]
+    if len(lines) == 1:
+        return ScenarioError(lines[0])
+    head = f"{source}: {len(lines)} errors"
+    return ScenarioError("\n".join([head, *(f"  {line}" for line in lines)]))
+
+
+def _explain_one(err: Any, source: str, model: type[BaseModel]) -> str:
+    """One pydantic error as ``file: field path: what is allowed``."""
     raw_loc = list(err["loc"])
     loc = [x for i, x in enumerate(raw_loc) if not _is_union_tag(raw_loc, i)]
     if loc and loc[-1] == "[key]":  # a mapping key (a channel or team name) is malformed
@@ -116,7 +132,8 @@ def explain(exc: ValidationError, source: str, model: type[BaseModel]) -> Scenar
             else None)
     if etype == "extra_forbidden":
         holder = _model_at(model, raw_loc)
-        hint = f"; allowed: {', '.join(holder.model_fields)}" if holder is not None else ""
+        hint = (f"{did_you_mean(str(raw_loc[-1]), holder.model_fields)}; allowed: "
+                f"{', '.join(holder.model_fields)}" if holder is not None else "")
         msg = (f"not a field of {_a(kind)} segment{hint}" if kind else f"unknown field{hint}")
     elif etype == "missing":
         choices = _choices(model, raw_loc)
@@ -136,6 +153,4 @@ def explain(exc: ValidationError, source: str, model: type[BaseModel]) -> Scenar
         msg = ("needs 'policy' (fixed, occupancy or service_level)" if staffing
                else "needs 'kind' (b2c, smb, enterprise or service)" if segments
                else "needs 'mode' (manual, batch or realtime)")
-    more = len(errors) - 1
-    tail = f" (+{more} more)" if more else ""
-    return ScenarioError(f"{source}: field {field}: {msg}{tail}")
+    return f"{source}: field {field}: {msg}"

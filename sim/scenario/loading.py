@@ -11,7 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from sim.distributions import DistributionError
-from sim.scenario.errors import ScenarioError, explain
+from sim.scenario.errors import ScenarioError, did_you_mean, explain
 from sim.scenario.files import read_yaml
 from sim.scenario.model import Scenario
 from sim.scenario.overrides import apply_override
@@ -84,10 +84,12 @@ def shipped(name: str) -> Path:
     found = shipped_paths().get(name)
     if found is not None:
         return found
-    names = ", ".join(n for n, _, _ in list_shipped()) or "none"
+    known = [n for n, _, _ in list_shipped()]
+    names = ", ".join(known) or "none"
     shown = name if name.isprintable() else repr(name)
     shown = shown if len(shown) <= 200 else f"{shown[:200]}..."
-    raise ScenarioError(f"{shown}: no such file or shipped scenario (shipped: {names})")
+    hint = did_you_mean(name, shipped_paths()) if len(name) <= 200 else ""
+    raise ScenarioError(f"{shown}: no such file or shipped scenario{hint} (shipped: {names})")
 
 
 def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:

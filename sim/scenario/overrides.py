@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from sim.scenario.errors import ScenarioError, set_path
+from sim.scenario.errors import ScenarioError, did_you_mean, set_path
 from sim.scenario.files import UniqueKeyLoader
 
 _SET_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])*"
@@ -46,7 +46,8 @@ def apply_override(data: dict[str, Any], assignment: str) -> dict[str, Any]:
             raise ScenarioError(f"--set {dotted}: '{set_path(parts[:n])}' is not a mapping")
         elif not last and key not in node:
             have = ", ".join(map(str, node)) or "nothing"
-            raise ScenarioError(f"--set {dotted}: no field '{where}' in the scenario "
+            hint = did_you_mean(str(key), map(str, node))
+            raise ScenarioError(f"--set {dotted}: no field '{where}' in the scenario{hint} "
                                 f"(has: {have})")
         if last:
             old = node[key] if isinstance(key, int) else node.get(key)
