@@ -128,7 +128,9 @@ class Customer(mesa.Agent):
             self.purchases = 1
             model.customers_ever.add(self.market_id)
             self.join_base()
-        env.process(self.journey(existing, channel))
+        #: the journey's SimPy process (a request queued at a station names it as its
+        #: ``proc``, which is how the workshop's flow view finds who waits where)
+        self.process = env.process(self.journey(existing, channel))
 
     # -- bookkeeping --------------------------------------------------------------------------
     def set_stage(self, stage: str) -> None:

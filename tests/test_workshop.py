@@ -201,7 +201,7 @@ def test_chart_options_are_json_and_show_the_runs_own_numbers(two_days):
     assert list(worst.values()) == sorted(worst.values(), reverse=True)
     assert [s["name"] for s in opts["queues"]["series"]] == [charts.legend_name(c)
                                                             for c in companies]
-    cash = opts["money"]["series"][1]["data"]
+    cash = opts["cash"]["series"][0]["data"]
     assert cash[-1][1] == pytest.approx(a.history[-1].cash / 1000.0, abs=0.01)
 
 
@@ -248,3 +248,50 @@ def test_workshop_takes_addresses_and_localhost():
     assert listen_address("localhost") == listen_address("LOCALHOST") == "127.0.0.1"
     assert listen_address("0.0.0.0") == "0.0.0.0"
     assert listen_address("::1") == "::1" and listen_address("192.168.1.20") == "192.168.1.20"
+
+
+# --------------------------------------------------------------------------- rolling window
+def test_rolling_window_is_the_difference_of_cumulative_counts(two_days):
+    from sim.workshop.company import Company
+
+    c = Company.build(SMALL, label="A", seed=5)
+    for _ in range(10):
+        c.step()
+    h = c.history
+    parts = charts.window_parts(h, "cost_per_order", days=3)
+    for i, (day, num, den) in enumerate(parts):
+        n1, d1 = h[i].parts("cost_per_order")
+        if day < 3:
+            assert (num, den) == (n1, d1)  # fewer days than the window: since day 0
+        else:
+            n0, d0 = h[i - 3].parts("cost_per_order")
+            assert num == pytest.approx(n1 - n0) and den == pytest.approx(d1 - d0)
+    pts = charts.rolling(h, "cost_per_order", days=3)
+    assert [p[0] for p in pts] == [d.day for d in h]
+
+
+# --------------------------------------------------------------------------- flow view
+def test_flow_snapshot_counts_match_the_model_and_dots_sit_in_their_boxes():
+    from sim.workshop.company import Company
+    from sim.workshop.flowchart import flow_chart, station_boxes, station_dots
+
+    c = Company.build("total-commerce/phase-1-siloed", label="A", seed=1)
+    for _ in range(3):
+        c.step()
+    snap = c.flow()
+    m = c.model
+    for name, st in m.stations.items():
+        assert snap.stations[name].waiting == st.waiting
+        assert snap.stations[name].in_service == st.in_service
+        assert len(snap.stations[name].queued) <= st.waiting
+    stage_of = {a.unique_id: a.stage for a in m.agents}
+    queued = [i for st in snap.stations.values() for i, _ in st.queued]
+    for stage, here in snap.at_stage.items():
+        n_queued = sum(1 for i in queued if stage_of[i] == stage)
+        assert len(here) + n_queued == m.stage_counts[stage], stage
+    assert sum(st.waiting for st in snap.stations.values()) > 0
+    boxes = station_boxes(snap)
+    for name, box in boxes.items():
+        for _, _, (x, y) in station_dots(snap.stations[name], box):
+            assert box[0] <= x <= box[2] and box[1] <= y <= box[3]
+    json.dumps(flow_chart(snap, "A"), allow_nan=False)

@@ -78,7 +78,7 @@ def test_phase_and_side_by_side_pickers_rebuild_only_this_session(page):
     assert made[-1].companies[0].model.scenario.name == "phase-4-integrated"
     assert "Phase 4 - integrated" in _card_text(one, "A")
     assert "Phase 1 - siloed" in _card_text(two, "A")
-    _select(one, "Side by side with (company B, as shipped)").v_model = \
+    _select(one, "Side by side with (company B)").v_model = \
         "total-commerce/phase-1-siloed"
     a, b = made[-1].companies
     assert (a.model.scenario.name, b.model.scenario.name) == ("phase-4-integrated",
@@ -87,7 +87,7 @@ def test_phase_and_side_by_side_pickers_rebuild_only_this_session(page):
     assert "Phase 1 - siloed" in _card_text(one, "B")
     import ipywidgets
 
-    one.find(v.BtnToggle).widget.v_model = 1  # "Process map": both companies' maps
+    one.find(v.BtnToggle).widget.v_model = 2  # "Process map": both companies' maps
     maps = one.find(ipywidgets.Image).widgets
     assert len(maps) == 2 and all(m.value[:4] == b"\x89PNG" for m in maps)
 

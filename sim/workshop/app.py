@@ -29,24 +29,25 @@ from typing import Any
 import solara
 
 with warnings.catch_warnings():
-    # Mesa 3.3's ComponentsView trips Solara's hook checker (a hook after an early return
-    # that never happens in practice); the warning says nothing to the user of this page
+    # importing Mesa 3.3's visualisation package defines its ComponentsView, which trips
+    # Solara's hook checker (the page does not use it); the warning says nothing here
     warnings.filterwarnings("ignore", message=r"(?s).*ComponentsView: `use_state`",
                             category=UserWarning)
-    from mesa.visualization.solara_viz import ComponentsView
-from mesa.visualization.utils import force_update, update_counter
+    from mesa.visualization.utils import force_update, update_counter
 
 from sim.scenario import SCENARIO_DIR, Loaded, ScenarioError, load
 from sim.workshop import levers as lv
 from sim.workshop.company import WORKSHOP_OVERRIDES, Workshop
 from sim.workshop.server import ENV_SCENARIO, ref_of
-from sim.workshop.views import COMPONENTS, CompanyCard, ProcessMaps
+from sim.workshop.views import ChartGrid, CompanyCard, CompanyLine, FlowView, ProcessMaps
 
 DEFAULT_SCENARIO = "total-commerce/phase-1-siloed"
 LADDERS = {"Total Commerce": "total-commerce", "Omni-channel": "omnichannel",
            "Example companies": "examples"}
 OWN = "Your scenario"
 NONE = "(none)"
+#: what the main area shows: live charts, customers flowing, or the process maps
+VIEWS = ["Live charts", "Customer flow", "Process map"]
 
 
 # --------------------------------------------------------------------------- choices
@@ -80,7 +81,8 @@ def phase(ref: str) -> Loaded:
 def initial_params() -> dict[str, Any]:
     """Workshop arguments for a new session: the scenario given to ``omnisim workshop``."""
     ref = ref_of(os.environ.get(ENV_SCENARIO) or DEFAULT_SCENARIO)
-    return {"scenario": ref, "compare": None, "seed": phase(ref).scenario.seed, "levers": {}}
+    return {"scenario": ref, "compare": None, "seed": phase(ref).scenario.seed, "levers": {},
+            "compare_levers": {}}
 
 
 #: seconds after a session takes its model before the next spare is built
@@ -140,10 +142,16 @@ class Spares:
 SPARES = Spares()
 
 
-def command_line(params: dict[str, Any]) -> str:
-    """The ``omnisim run`` command that makes the same run as company A on the page."""
-    ref = params["scenario"]
-    sets = [*WORKSHOP_OVERRIDES, *lv.overrides(phase(ref), params["levers"])]
+#: the params keys of each company's scenario and levers
+COMPANY_KEYS = {"A": ("scenario", "levers"), "B": ("compare", "compare_levers")}
+
+
+def command_line(params: dict[str, Any], which: str = "A") -> str:
+    """The ``omnisim run`` command that makes the same run as company ``which`` on the
+    page."""
+    ref_key, levers_key = COMPANY_KEYS[which]
+    ref = params[ref_key]
+    sets = [*WORKSHOP_OVERRIDES, *lv.overrides(phase(ref), params.get(levers_key) or {})]
     words = ["omnisim", "run", ref, "--seed", str(params["seed"])]
     for s in sets:
         words += ["--set", s]
@@ -221,28 +229,29 @@ def Picker(params: dict[str, Any], apply: Any) -> None:
         apply({**params, "scenario": next(r for r in steps if short(r) == stem), "levers": {}})
 
     def set_compare(value: str) -> None:
-        apply({**params, "compare": None if value == NONE else value})
+        apply({**params, "compare": None if value == NONE else value, "compare_levers": {}})
 
     solara.Select("Ladder", values=list(choices), value=ladder, on_value=set_ladder)
     solara.Select("Phase / stage (company A)", values=[short(r) for r in steps],
                   value=short(ref), on_value=set_phase)
-    solara.Select("Side by side with (company B, as shipped)", values=[NONE, *everything],
+    solara.Select("Side by side with (company B)", values=[NONE, *everything],
                   value=params["compare"] or NONE, on_value=set_compare)
     solara.InputInt("Seed (both companies)", value=params["seed"],
                     on_value=lambda s: apply({**params, "seed": max(int(s or 0), 0)}))
 
 
 @solara.component
-def LeverPanel(params: dict[str, Any], apply: Any) -> None:
-    """Sliders for company A's levers, starting at the phase's own values."""
-    base = phase(params["scenario"])
+def LeverPanel(params: dict[str, Any], apply: Any, which: str = "A") -> None:
+    """Sliders for the levers of company ``which``, starting at its phase's own values."""
+    ref_key, levers_key = COMPANY_KEYS[which]
+    base = phase(params[ref_key])
     values = lv.phase_values(base)
-    chosen = params["levers"]
+    chosen = params.get(levers_key) or {}
 
     def setter(key: str) -> Any:
         def set_value(v: Any) -> None:
             if v != chosen.get(key, values[key]):  # a widget echoing its value changes nothing
-                apply({**params, "levers": {**chosen, key: v}})
+                apply({**params, levers_key: {**chosen, key: v}})
 
         return set_value
 
@@ -263,9 +272,9 @@ def LeverPanel(params: dict[str, Any], apply: Any) -> None:
         solara.SliderInt("", value=grid.index(value), min=0, max=len(grid) - 1,
                          on_value=_on_position(grid, set_value))
     solara.Button("Back to the phase's values", text=True, disabled=not chosen,
-                  on_click=lambda: apply({**params, "levers": {}}))
+                  on_click=lambda: apply({**params, levers_key: {}}))
     solara.Text("Same run from the command line:", style={"font-size": "0.8em"})
-    solara.Text(command_line(params), classes=["command-line"],
+    solara.Text(command_line(params, which), classes=[f"command-line-{which}"],
                 style={"font-family": "monospace", "font-size": "0.75em"})
 
 
@@ -284,7 +293,7 @@ def Page() -> None:
         solara.use_memo(lambda: SPARES.take(start), []))
     playing = solara.use_reactive(False)
     error = solara.use_reactive("")
-    view = solara.use_reactive("Live charts")
+    view = solara.use_reactive(VIEWS[0])
 
     def apply(new: dict[str, Any]) -> None:
         playing.set(False)
@@ -306,18 +315,27 @@ def Page() -> None:
         with solara.Card("Company"):
             Picker(params.value, apply)
         with solara.Card("Levers of company A"):
-            LeverPanel(params.value, apply)
-    with solara.Column():
+            LeverPanel(params.value, apply, "A")
+        if params.value.get("compare"):
+            with solara.Card("Levers of company B"):
+                LeverPanel(params.value, apply, "B")
+    with solara.Column(style={"gap": "4px"}):
         if error.value:
             solara.Error(error.value)
-        with solara.Columns([1] * len(model.value.companies)):
-            for c in model.value.companies:
-                CompanyCard(c, model.value.lock)
+        # charts first: one line per company above them, the full cards under them, so a
+        # chart is in view on a 1,280 x 720 projector
+        for c in model.value.companies:
+            CompanyLine(c, model.value.lock)
         # an empty chart outside the grid starts loading the chart library at once, while
         # the grid's own script loads
         solara.FigureEcharts(option={}, attributes={"style": "height: 1px; width: 1px;"})
-        solara.ToggleButtonsSingle(value=view, values=["Live charts", "Process map"])
-        if view.value == "Live charts":
-            ComponentsView(list(COMPONENTS), model.value)
+        solara.ToggleButtonsSingle(value=view, values=VIEWS, dense=True)
+        if view.value == VIEWS[0]:
+            ChartGrid(model.value)
+        elif view.value == VIEWS[1]:
+            FlowView(model.value)
         else:
             ProcessMaps(model.value)
+        with solara.Columns([1] * len(model.value.companies)):
+            for c in model.value.companies:
+                CompanyCard(c, model.value.lock)

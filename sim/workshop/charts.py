@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sim.processmap import NAMES
-from sim.workshop.company import TOP_QUEUES, Company
+from sim.workshop.company import TOP_QUEUES, Company, Day
 
 COLOURS = {"A": "#1f77b4", "B": "#d62728"}
 STAGE_LABELS = {"lead": "lead", "sales": "with sales", "quote": "quote", "cart": "cart",
@@ -35,14 +35,6 @@ def _num(x: float, digits: int = 4) -> float | None:
     if x is None or not math.isfinite(x):
         return None
     return round(float(x), digits)
-
-
-def _rate(a: float, b: float) -> float | None:
-    return _num(a / b) if b else None
-
-
-def _pct(a: float, b: float) -> float | None:
-    return _num(100.0 * a / b, 2) if b else None
 
 
 def _base(title: str, companies: Sequence[Company]) -> dict[str, Any]:
@@ -113,18 +105,77 @@ def _line(name: str, c: Company, points: list[list[float | None]], dashed: bool 
             "lineStyle": {"width": 2.5, "type": "dashed" if dashed else "solid"}}
 
 
-def abandonment(companies: Sequence[Company]) -> dict[str, Any]:
-    """Cart and call abandonment since day 0 (share of carts and of calls); the legend
-    names the companies by letter, as the other charts name their phases."""
-    opt = _lines("Cart and call abandonment (since day 0)", companies)
-    opt["yAxis"].update({"min": 0, "max": 100, "axisLabel": {**_TEXT, "formatter": "{value}%"}})
+#: the rolling window of the "last 7 days" lines, in days
+WINDOW_DAYS = 7.0
+
+
+def window_parts(history: Sequence[Day], key: str, days: float = WINDOW_DAYS
+                 ) -> list[tuple[float, float, float]]:
+    """``(day, numerator, denominator)`` of the registry ratio ``key`` over the last
+    ``days`` days at every recorded day: the cumulative counts now minus those ``days``
+    earlier (the latest record at or before that moment; from day 0 while fewer days have
+    passed)."""
+    parts = [(d.day, *d.parts(key)) for d in history]
+    out = []
+    j = 0
+    for day, num, den in parts:
+        while j + 1 < len(parts) and parts[j + 1][0] <= day - days + 1e-9:
+            j += 1
+        start = parts[j] if parts[j][0] <= day - days + 1e-9 else (0.0, 0.0, 0.0)
+        out.append((day, num - start[1], den - start[2]))
+    return out
+
+
+def rolling(history: Sequence[Day], key: str, days: float = WINDOW_DAYS, scale: float = 1.0
+            ) -> list[list[float | None]]:
+    """Points ``[day, ratio]`` of the ratio ``key`` over the last ``days`` days (None where
+    the window counted nothing), times ``scale``."""
+    return [[_num(day), _num(scale * num / den) if den else None]
+            for day, num, den in window_parts(history, key, days)]
+
+
+def cumulative(history: Sequence[Day], key: str, scale: float = 1.0
+               ) -> list[list[float | None]]:
+    """Points ``[day, ratio]`` of the ratio ``key`` since day 0, times ``scale``."""
+    out: list[list[float | None]] = []
+    for d in history:
+        num, den = d.parts(key)
+        out.append([_num(d.day), _num(scale * num / den) if den else None])
+    return out
+
+
+def _window_chart(title: str, companies: Sequence[Company], key: str, scale: float,
+                  percent: bool) -> dict[str, Any]:
+    """A ratio over the last 7 days (solid) beside the same ratio since day 0 (dotted)."""
+    opt = _lines(f"{title}: last {WINDOW_DAYS:g} days (solid), since day 0 (dotted)",
+                 companies)
+    if percent:
+        opt["yAxis"].update({"min": 0, "max": 100,
+                             "axisLabel": {**_TEXT, "formatter": "{value}%"}})
     for c in companies:
-        h = c.history
-        carts = [[_num(d.day), _pct(*d.parts("cart_abandonment_rate"))] for d in h]
-        calls = [[_num(d.day), _pct(*d.parts("call_abandonment_rate"))] for d in h]
-        opt["series"].append(_line(f"{c.label}: carts", c, carts))
-        opt["series"].append(_line(f"{c.label}: calls", c, calls, dashed=True))
+        opt["series"].append(_line(f"{c.label}: last {WINDOW_DAYS:g} days", c,
+                                   rolling(c.history, key, scale=scale)))
+        since = _line(f"{c.label}: since day 0", c, cumulative(c.history, key, scale))
+        since["lineStyle"].update({"type": "dotted", "width": 1.8})
+        opt["series"].append(since)
     return opt
+
+
+def cart_abandonment(companies: Sequence[Company]) -> dict[str, Any]:
+    """Cart abandonment (share of carts) over the last 7 days and since day 0."""
+    return _window_chart("Cart abandonment", companies, "cart_abandonment_rate", 100.0, True)
+
+
+def call_abandonment(companies: Sequence[Company]) -> dict[str, Any]:
+    """Call abandonment (share of calls) over the last 7 days and since day 0."""
+    return _window_chart("Call abandonment", companies, "call_abandonment_rate", 100.0, True)
+
+
+def cost_per_order(companies: Sequence[Company]) -> dict[str, Any]:
+    """Cost to serve per order placed, over the last 7 days and since day 0: early on, the
+    cumulative figure mixes the first days' costs with few orders, so its climb or fall is
+    not a trend of the last week."""
+    return _window_chart("Cost per order", companies, "cost_per_order", 1.0, False)
 
 
 def orders_per_day(companies: Sequence[Company]) -> dict[str, Any]:
@@ -138,24 +189,16 @@ def orders_per_day(companies: Sequence[Company]) -> dict[str, Any]:
     return opt
 
 
-def money(companies: Sequence[Company]) -> dict[str, Any]:
-    """Cost per order (left) and cash collected in thousands (right), since day 0."""
-    opt = _base("Cost per order  |  cash collected (thousands)", companies)
-    opt["grid"] = [{"left": 12, "width": "40%", "top": 62, "bottom": 30, "containLabel": True},
-                   {"right": 12, "width": "40%", "top": 62, "bottom": 30, "containLabel": True}]
-    opt["xAxis"] = [{"type": "value", "gridIndex": i, "name": "day", "nameLocation": "middle",
-                     "nameGap": 22, "min": 0, "axisLabel": _TEXT} for i in (0, 1)]
-    opt["yAxis"] = [{"type": "value", "gridIndex": i, "axisLabel": _TEXT} for i in (0, 1)]
-    opt["series"] = []
+def cash(companies: Sequence[Company]) -> dict[str, Any]:
+    """Cash collected since day 0, in thousands (a running total, not an average)."""
+    opt = _lines("Cash collected since day 0 (thousands)", companies)
     for c in companies:
-        h = c.history
-        opt["series"].append(_line(legend_name(c), c,
-                                   [[_num(d.day), _rate(*d.parts("cost_per_order"))]
-                                    for d in h]))
-        cash = _line(legend_name(c), c, [[_num(d.day), _num(d.cash / 1000.0, 2)] for d in h])
-        opt["series"].append(cash | {"xAxisIndex": 1, "yAxisIndex": 1})
+        opt["series"].append(_line(legend_name(c), c, [[_num(d.day), _num(d.cash / 1000.0, 2)]
+                                                      for d in c.history]))
     return opt
 
 
-ALL = {"funnel": funnel, "queues": queues, "abandonment": abandonment,
-       "orders_per_day": orders_per_day, "money": money}
+#: The live charts, in the order the page lays them out (two to a row).
+ALL = {"funnel": funnel, "queues": queues, "cost_per_order": cost_per_order,
+       "cart_abandonment": cart_abandonment, "orders_per_day": orders_per_day,
+       "call_abandonment": call_abandonment, "cash": cash}

@@ -28,6 +28,7 @@ from sim.model import STAGES, OmniModel, dominant_wait
 from sim.processmap import NAMES
 from sim.scenario import Loaded, load
 from sim.workshop import levers as lv
+from sim.workshop.flow import FlowSnapshot, flow_snapshot
 
 #: Simulated hours per workshop step: one day, so "orders per day" is one step's orders.
 STEP_HOURS = 24.0
@@ -143,6 +144,10 @@ class Company:
                    counts=snapshot(self.model, headline_kpis()))
 
     # -- what the page shows ------------------------------------------------------------------
+    def flow(self) -> FlowSnapshot:
+        """Where every customer is now (the flow view)."""
+        return flow_snapshot(self.model)
+
     def funnel(self) -> dict[str, int]:
         """Customers at each journey stage now."""
         return {s: int(self.model.stage_counts[s]) for s in STAGES}
@@ -195,18 +200,23 @@ class Workshop(mesa.Model):
         levers: lever values for the first company (``sim.workshop.levers``); only those
             that differ from the phase's own values become overrides.
         overrides: further ``--set`` assignments for the first company.
+        compare_levers: lever values for the second company, as ``levers``.
     """
 
     def __init__(self, scenario: str = "total-commerce/phase-1-siloed", *,
                  compare: str | None = None, seed: int = 1,
-                 levers: Mapping[str, Any] | None = None, overrides: Sequence[str] = ()):
+                 levers: Mapping[str, Any] | None = None, overrides: Sequence[str] = (),
+                 compare_levers: Mapping[str, Any] | None = None):
         super().__init__(seed=seed)
         first = load(scenario, (*WORKSHOP_OVERRIDES, *overrides))
         extra = list(overrides) + (lv.overrides(first, levers) if levers else [])
         a = Company.build(scenario, label="A", seed=seed, overrides=extra)
         self.companies = [a]
         if compare:
-            self.companies.append(Company.build(compare, label="B", seed=seed))
+            second = load(compare, WORKSHOP_OVERRIDES)
+            moved = lv.overrides(second, compare_levers) if compare_levers else []
+            self.companies.append(Company.build(compare, label="B", seed=seed,
+                                                overrides=moved))
         self.seed_value = int(seed)
         #: held while stepping; the page holds it while reading, since the play loop steps
         #: in a thread of its own
