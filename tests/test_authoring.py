@@ -149,3 +149,29 @@ def test_diff_of_a_scenario_with_itself_is_empty_and_shows_a_table(tmp_path: Pat
     assert code == 0 and "data_masters.customer" in out and "2 fields differ" in out, out
     code, _, err = run_in_process(["scenarios", "diff", "baselin", str(f)])
     assert code == 2 and "did you mean 'baseline'?" in err, err
+
+
+# --------------------------------------------------------------------------- schema
+def test_every_schema_property_has_a_description() -> None:
+    """An editor with the JSON schema shows what each field is, its unit and what is allowed."""
+    from sim.schema_doc import json_schema
+
+    missing: list[str] = []
+    count = 0
+
+    def walk(node: object, where: str) -> None:
+        nonlocal count
+        if isinstance(node, dict):
+            for name, prop in (node.get("properties") or {}).items():
+                count += 1
+                if not (isinstance(prop, dict) and str(prop.get("description", "")).strip()):
+                    missing.append(f"{where}.{name}")
+            for key, value in node.items():
+                walk(value, f"{where}/{key}" if key != "properties" else where)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, where)
+
+    walk(json_schema(), "")
+    assert count > 200, count
+    assert not missing, f"{len(missing)} of {count} properties lack a description: {missing}"
