@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from cli_helpers import run_in_process
 
 MM1 = "validation/mm1"
@@ -175,3 +176,21 @@ def test_every_schema_property_has_a_description() -> None:
     walk(json_schema(), "")
     assert count > 200, count
     assert not missing, f"{len(missing)} of {count} properties lack a description: {missing}"
+
+
+def test_init_asks_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With stdin a terminal, what the flags leave open is asked (defaults: the parent's)."""
+    import io
+    import sys
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Tty("consumer\nweb,call_centre\n300\n\n"))
+    f = tmp_path / "asked.yaml"
+    code, out, err = run_in_process(["scenarios", "init", str(f)])
+    assert code == 0, err
+    text = f.read_text()
+    assert "leads_per_day: 300" in text and "small_business: null" in text, text
+    assert "  store: null" in text and "existing_customers: 563" in text, text

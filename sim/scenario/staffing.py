@@ -60,8 +60,8 @@ class _PlannedStaffing(Strict):
 class OccupancyStaffing(_PlannedStaffing):
     """Headcount = work hours offered in the period / (open hours x ``target``), rounded up."""
 
-    policy: Literal["occupancy"] = Field(
-        description="occupancy: size the headcount so clerks are busy target of their open hours")
+    policy: Literal["occupancy"] = Field(description=(
+        "occupancy: size the headcount so clerks are busy target of their open hours"))
     target: Annotated[float, Number] = Field(
         0.8, gt=0.0, le=1.0, description="planned occupancy: busy share of paid open hours")
 
