@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from cli_helpers import run_in_process
 
 MM1 = "validation/mm1"
@@ -149,3 +150,47 @@ def test_diff_of_a_scenario_with_itself_is_empty_and_shows_a_table(tmp_path: Pat
     assert code == 0 and "data_masters.customer" in out and "2 fields differ" in out, out
     code, _, err = run_in_process(["scenarios", "diff", "baselin", str(f)])
     assert code == 2 and "did you mean 'baseline'?" in err, err
+
+
+# --------------------------------------------------------------------------- schema
+def test_every_schema_property_has_a_description() -> None:
+    """An editor with the JSON schema shows what each field is, its unit and what is allowed."""
+    from sim.schema_doc import json_schema
+
+    missing: list[str] = []
+    count = 0
+
+    def walk(node: object, where: str) -> None:
+        nonlocal count
+        if isinstance(node, dict):
+            for name, prop in (node.get("properties") or {}).items():
+                count += 1
+                if not (isinstance(prop, dict) and str(prop.get("description", "")).strip()):
+                    missing.append(f"{where}.{name}")
+            for key, value in node.items():
+                walk(value, f"{where}/{key}" if key != "properties" else where)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, where)
+
+    walk(json_schema(), "")
+    assert count > 200, count
+    assert not missing, f"{len(missing)} of {count} properties lack a description: {missing}"
+
+
+def test_init_asks_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With stdin a terminal, what the flags leave open is asked (defaults: the parent's)."""
+    import io
+    import sys
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Tty("consumer\nweb,call_centre\n300\n\n"))
+    f = tmp_path / "asked.yaml"
+    code, out, err = run_in_process(["scenarios", "init", str(f)])
+    assert code == 0, err
+    text = f.read_text()
+    assert "leads_per_day: 300" in text and "small_business: null" in text, text
+    assert "  store: null" in text and "existing_customers: 563" in text, text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -63,12 +64,31 @@ def init(path: Path, name: str | None, parent: str, segments: str | None,
                                             default=",".join(known))
         channels = channels or click.prompt("Channels (comma-separated)",
                                             default=",".join(names))
+        if leads_per_day is None:
+            leads_per_day = _ask("Leads per day over those segments", float)
+        if existing_customers is None:
+            existing_customers = _ask("Existing customers over those segments", int)
     t = Template(name=name or path.stem, extends=parent, segments=_words(segments),
                  channels=_words(channels), leads_per_day=leads_per_day,
                  existing_customers=existing_customers, days=days)
     _write_checked(path, render(t))
     click.echo(f"wrote {path}; next: omnisim scenarios validate {path}; "
                f"omnisim run {path}")
+
+
+def _ask(question: str, kind: type) -> Any:
+    """A number asked on the terminal; empty keeps the parent's (None)."""
+    answer = click.prompt(f"{question} (empty: as in the parent)", default="",
+                          show_default=False).strip()
+    if not answer:
+        return None
+    try:
+        value = kind(answer)
+    except ValueError:
+        raise CliError(f"{question}: expected a number >= 0, got {answer!r}") from None
+    if not value >= 0:
+        raise CliError(f"{question}: expected a number >= 0, got {answer!r}")
+    return value
 
 
 def _write_checked(path: Path, text: str) -> None:

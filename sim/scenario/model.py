@@ -72,32 +72,70 @@ def _with_roles(data: Any) -> Any:
 class Scenario(Strict):
     """One company, validated and converted to hours and scenario currency."""
 
-    schema_version: Annotated[Literal[1], Number]
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-    description: str = ""
-    seed: NonNegInt = 1
-    horizon: Duration = Field(gt=0, le=20 * 365 * 24.0)
-    warmup: Duration = 0.0
-    start_date: date = date(2026, 1, 5)
-    currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
-    sample_interval: SampleInterval = 24.0
-    opening: Opening = Field(default_factory=Opening)
-    market: Market
-    calendar: Calendar = Field(default_factory=Calendar)
-    catalog: Catalog
-    data_masters: DataMasters = Field(default_factory=DataMasters)
-    segments: dict[str, Segment] = Field(min_length=1)
-    channels: dict[Name, Channel] = Field(min_length=1)
-    systems: dict[SystemName, System]
-    teams: dict[Name, Team]
-    links: dict[LinkName, Link]
-    quoting: Quoting
-    partners: Partners
-    warehouse: Warehouse
-    checkout: Checkout
-    crm: Crm = Field(default_factory=Crm)
-    errors: Errors = Field(default_factory=Errors)
-    costs: Costs
+    schema_version: Annotated[Literal[1], Number] = Field(description=(
+        "version of the file format; must be 1"))
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="the scenario's name in tables, "
+                                                                  "figures and results folders: "
+                                                                  "letters, digits, '_', '.', "
+                                                                  "'-', at most 64 characters")
+    description: str = Field(
+        default="", description="free text: what this company or phase is (the first line shows "
+                                "in 'omnisim scenarios list')")
+    seed: NonNegInt = Field(
+        default=1, description="random seed of the run (whole number >= 0); the same scenario and "
+                               "seed give identical results")
+    horizon: Duration = Field(gt=0, le=20 * 365 * 24.0, description=(
+        "simulated time, a duration ('90 d'); more than 0 and at most 20 years"))
+    warmup: Duration = Field(
+        default=0.0, description="duration at the start left out of the statistics (the KPIs "
+                                 "count from then on); shorter than horizon")
+    start_date: date = Field(
+        default=date(2026, 1, 5), description="calendar date of simulated time 0 (YYYY-MM-DD); "
+                                              "sets the weekday of the opening hours and weekly "
+                                              "profile")
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$", description=(
+        "ISO 4217 code (three capitals) all amounts are converted to and reported in"))
+    sample_interval: SampleInterval = Field(default=24.0, description=(
+        "period of the time series (queues, stock, cash) written to results; at least 1 min"))
+    opening: Opening = Field(default_factory=Opening, description=(
+        "the state the run starts from (steady or empty)"))
+    market: Market = Field(description="the customers in reach and their word-of-mouth network")
+    calendar: Calendar = Field(default_factory=Calendar, description=(
+        "when demand arrives: hour-of-day and weekday profiles and peaks"))
+    catalog: Catalog = Field(description=(
+        "the products: SKUs, stock policy, price changes, margin and unit cost"))
+    data_masters: DataMasters = Field(default_factory=DataMasters, description=(
+        "how many separate systems hold customer, product and price master data"))
+    segments: dict[str, Segment] = Field(
+        min_length=1, description="segment name -> customers who buy alike (kind b2c, smb, "
+                                  "enterprise or service); at least one")
+    channels: dict[Name, Channel] = Field(
+        min_length=1, description="channel name -> where customers meet the company (web shop, "
+                                  "contact centre, store ...); at least one")
+    systems: dict[SystemName, System] = Field(
+        description="back-office systems by kind (crm, cpq, oms, erp, wms, billing, payments); "
+                    "all but cpq are required")
+    teams: dict[Name, Team] = Field(
+        description="team name -> clerks who move work by hand; one team each for credit_control, "
+                    "collections, sales_ops and customer_service")
+    links: dict[LinkName, Link] = Field(
+        description="how work and data move between stations, one entry per link name, each "
+                    "manual, batch or realtime")
+    quoting: Quoting = Field(description=(
+        "how quotes for configured products are made (CPQ or by hand)"))
+    partners: Partners = Field(description=(
+        "resellers, component suppliers, the parcel carrier and installers"))
+    warehouse: Warehouse = Field(description=(
+        "pickers, their hours and pick time, store pick-up and returns"))
+    checkout: Checkout = Field(description=(
+        "design of the online checkout and the order-status page"))
+    crm: Crm = Field(default_factory=Crm, description=(
+        "what the CRM knows and does: single customer view, lead scoring, promotions, loyalty"))
+    errors: Errors = Field(default_factory=Errors, description=(
+        "what a keying error breaks: shares of item, price and address errors"))
+    costs: Costs = Field(description=(
+        "unit costs (pick and pack, reshipping, returns, IT staff) and collection policy"))
 
     @model_validator(mode="before")
     @classmethod

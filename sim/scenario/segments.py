@@ -41,78 +41,136 @@ MAX_MEAN_LINES = 1000
 class CartBehaviour(Strict):
     """B2C shoppers: intent, and how strongly each checkout friction drives abandonment."""
 
-    add_to_cart: Prob
-    repeat_add_to_cart: Prob = 0.5
-    just_browsing: Prob
-    unexpected_cost: Prob
-    extra_costs: Prob = 0.0
-    other_reasons: Prob = 0.0
+    add_to_cart: Prob = Field(
+        description="probability a first-time visitor puts something in the cart (0-1): intent "
+                    "before any friction")
+    repeat_add_to_cart: Prob = Field(default=0.5, description=(
+        "the same for a returning customer (0-1)"))
+    just_browsing: Prob = Field(description=(
+        "probability a cart is left because the shopper was only browsing (0-1; CALIBRATION C2)"))
+    unexpected_cost: Prob = Field(
+        description="probability of leaving when shipping and fees appear only at the end (0-1; "
+                    "unless checkout.costs_shown_upfront)")
+    extra_costs: Prob = Field(
+        default=0.0, description="probability of leaving because shipping and fees are too high "
+                                 "(0-1; pricing, at every phase)")
+    other_reasons: Prob = Field(
+        default=0.0, description="probability of leaving for reasons the model has no mechanism "
+                                 "for (0-1; distrust, returns policy)")
     slow_delivery: Prob = Field(0.0, description="leave probability per day the promised "
                                 "delivery is later than delivery_accepted")
-    delivery_accepted: Duration = 3 * 24.0
-    forced_account: Prob
-    per_extra_step: Prob
-    slow_page_sensitivity: NonNeg
-    stock_out_leave: Prob
-    price_mismatch_leave: Prob
-    context_lost_leave: Prob
-    payment_failure_leave: Prob = 0.5
-    slow_checkout_leave: Prob = 0.0
-    multichannel_share: Prob
-    has_account_share: Prob
+    delivery_accepted: Duration = Field(default=3 * 24.0, description=(
+        "delivery time shoppers accept without hesitation (a duration); see slow_delivery"))
+    forced_account: Prob = Field(description=(
+        "probability a shopper without an account leaves when forced to create one (0-1)"))
+    per_extra_step: Prob = Field(description=(
+        "probability of leaving at each checkout step past the first (0-1)"))
+    slow_page_sensitivity: NonNeg = Field(
+        description="elasticity of conversion to page load: conversion ~ load^-sensitivity (>= 0; "
+                    "CALIBRATION W4-W5)")
+    stock_out_leave: Prob = Field(description=(
+        "probability of leaving when the item is out of stock (0-1)"))
+    price_mismatch_leave: Prob = Field(
+        description="probability of leaving when channels show different prices (0-1; price "
+                    "masters out of sync)")
+    context_lost_leave: Prob = Field(
+        description="probability of leaving when a channel switch loses the cart (0-1; unless "
+                    "crm.context_survives_switch)")
+    payment_failure_leave: Prob = Field(default=0.5, description=(
+        "probability of leaving after a card is declined (0-1)"))
+    slow_checkout_leave: Prob = Field(default=0.0, description=(
+        "probability of leaving at each checkout page slower than 3 s (0-1)"))
+    multichannel_share: Prob = Field(description=(
+        "probability a shopper switches channel within one purchase (0-1)"))
+    has_account_share: Prob = Field(description=(
+        "share of new shoppers who already have an account (0-1)"))
 
 
 class Funnel(Strict):
     """B2B lead-to-order behaviour; response-time decay after CALIBRATION F4."""
 
-    mql: Prob
-    response_floor: Prob
-    response_tau: Duration = Field(gt=0)
-    sql: Prob
-    opportunity: Prob
-    win: Prob
-    meetings: IntUpTo100 = 1
-    quote_patience: DurationDist
-    approval_share: Prob
-    approval_delay: DurationDist
-    approval_drop: Prob
+    mql: Prob = Field(description=(
+        "probability a lead answered at once becomes marketing-qualified (0-1)"))
+    response_floor: Prob = Field(
+        description="share of mql kept however late the first response (0-1): p = mql x (floor + "
+                    "(1 - floor) x exp(-response / tau))")
+    response_tau: Duration = Field(
+        gt=0, description="time constant of that decay with the first-response time (a duration > "
+                          "0; CALIBRATION F4)")
+    sql: Prob = Field(description=(
+        "probability a marketing-qualified lead becomes sales-qualified (0-1)"))
+    opportunity: Prob = Field(description=(
+        "probability a sales-qualified lead becomes an opportunity (0-1)"))
+    win: Prob = Field(description="probability an opportunity with a quote in time is won (0-1)")
+    meetings: IntUpTo100 = Field(default=1, description=(
+        "sales meetings per qualified lead before the quote (0-100; at least one is held)"))
+    quote_patience: DurationDist = Field(description=(
+        "how long a buyer waits for a quote before buying elsewhere (a duration or distribution)"))
+    approval_share: Prob = Field(description=(
+        "probability the buyer's side needs an internal approval (0-1)"))
+    approval_delay: DurationDist = Field(description=(
+        "time the buyer's approval takes (a duration or distribution)"))
+    approval_drop: Prob = Field(description="probability the deal is lost in that approval (0-1)")
 
 
 class Patience(Strict):
     """How long a buyer waits: on a call, in a queue, for a first response, for a
     backorder."""
 
-    call: DurationDist
-    queue: DurationDist
-    lead: DurationDist
-    backorder: DurationDist
+    call: DurationDist = Field(description=(
+        "how long a caller waits in the queue before hanging up (a duration or distribution)"))
+    queue: DurationDist = Field(
+        description="how long a visitor waits at a staffed channel other than a contact centre (a "
+                    "store line) before leaving")
+    lead: DurationDist = Field(description=(
+        "how long a lead waits for a first response before losing interest"))
+    backorder: DurationDist = Field(description=(
+        "how long a buyer waits for an item out of stock before cancelling"))
 
 
 class PaymentBehaviour(Strict):
     """Payment terms and behaviour (business buyers) and card declines (consumers)."""
 
-    terms: Duration = 0.0
-    late_share: Prob = 0.0
-    late_delay: DurationDist | None = None
-    write_off_share: Prob = 0.0
-    card_decline: Prob = 0.0
-    credit_approval: Prob = 0.8
+    terms: Duration = Field(default=0.0, description=(
+        "payment terms: time from invoice to due date (a duration; 0: paid at once, as by card)"))
+    late_share: Prob = Field(default=0.0, description="probability an invoice is paid late (0-1)")
+    late_delay: DurationDist | None = Field(default=None, description=(
+        "how late a late invoice is paid (a duration or distribution; null: on the due date)"))
+    write_off_share: Prob = Field(default=0.0, description=(
+        "probability a late invoice is never paid and written off (0-1)"))
+    card_decline: Prob = Field(default=0.0, description=(
+        "probability a card payment is declined (0-1)"))
+    credit_approval: Prob = Field(
+        default=0.8, description="probability credit control approves an order that takes the "
+                                 "buyer past its credit limit (0-1); a refused order is cancelled")
 
 
 class AfterSale(Strict):
     """Returns, service contacts, repeat purchases, referrals and what sours a customer."""
 
-    base_return_rate: Prob
-    wismo_contact: Prob
-    service_contact: Prob
-    repeat: Prob
-    interpurchase: DurationDist
-    referral: Prob
-    loyalty_signup: Prob = 0.0
-    late_penalty: Prob
-    wrong_order_penalty: Prob
-    dispute_penalty: Prob
-    wait_penalty: Prob
+    base_return_rate: Prob = Field(description=(
+        "probability a delivered order is returned (0-1; wrong items add to it)"))
+    wismo_contact: Prob = Field(description=(
+        "probability of a where-is-my-order contact per order (0-1; doubled when late)"))
+    service_contact: Prob = Field(description=(
+        "probability of a service contact after delivery (0-1)"))
+    repeat: Prob = Field(description=(
+        "probability a satisfied customer buys again (0-1; scaled by satisfaction)"))
+    interpurchase: DurationDist = Field(description=(
+        "time between a customer's purchases (a duration or distribution)"))
+    referral: Prob = Field(description=(
+        "probability a fully satisfied customer refers a neighbour, who arrives as a lead (0-1)"))
+    loyalty_signup: Prob = Field(default=0.0, description=(
+        "probability a buyer joins the loyalty programme at an order (0-1; needs crm.loyalty)"))
+    late_penalty: Prob = Field(
+        description="share of satisfaction lost when an order arrives late (0-1; satisfaction x "
+                    "(1 - penalty))")
+    wrong_order_penalty: Prob = Field(description=(
+        "share of satisfaction lost on a wrong item or address (0-1)"))
+    dispute_penalty: Prob = Field(description=(
+        "share of satisfaction lost on a disputed invoice (0-1)"))
+    wait_penalty: Prob = Field(description=(
+        "share of satisfaction lost when a contact waits over 30 min or gives up (0-1)"))
 
 
 class ServiceStep(Strict):
@@ -146,9 +204,12 @@ class ServiceStep(Strict):
 class _Segment(Strict):
     """What every segment has: arrivals, lead sources and the channels it uses."""
 
-    leads_per_day: UpToMillion
-    lead_sources: dict[LeadSource, NonNeg]
-    cost_per_lead: dict[LeadSource, Money] = Field(default_factory=dict)
+    leads_per_day: UpToMillion = Field(description=(
+        "new prospects per day (0 to 1,000,000; b2c: visits with some intent; b2b: leads)"))
+    lead_sources: dict[LeadSource, NonNeg] = Field(description=(
+        "lead source (ads, organic, trade_show, referral) -> weight; normalised to shares"))
+    cost_per_lead: dict[LeadSource, Money] = Field(default_factory=dict, description=(
+        "lead source -> cost of one lead from it (an amount; missing: free)"))
     channels: dict[str, NonNeg] = Field(
         description="channel name -> weight of choosing it (channels of the scenario)")
 
@@ -161,9 +222,14 @@ class _Segment(Strict):
 class _Buyers(_Segment):
     """What consumers and business buyers share: orders, patience, payment, after-sale."""
 
-    existing_customers: NonNegInt = 0
-    order_value: MoneyDist
-    order_lines: NumberDist = Field(default_factory=lambda: parse_distribution(1, "number"))
+    existing_customers: NonNegInt = Field(
+        default=0, description="customers at the start who buy again (whole number >= 0); "
+                               "'omnisim scenarios steady' measures a steady value")
+    order_value: MoneyDist = Field(description="value of one order (an amount or distribution)")
+    order_lines: NumberDist = Field(
+        default_factory=lambda: parse_distribution(1, "number"),
+        description="lines per order (a number or distribution, mean at most 1000); each is "
+                    "keyed, picked and checked")
 
     @field_validator("order_lines")
     @classmethod
@@ -172,9 +238,12 @@ class _Buyers(_Segment):
             raise ValueError(f"the mean number of lines must be at most {MAX_MEAN_LINES}; "
                              f"got {v.mean:g}")
         return v
-    patience: Patience
-    payment: PaymentBehaviour = Field(default_factory=PaymentBehaviour)
-    after_sale: AfterSale
+    patience: Patience = Field(description=(
+        "how long buyers wait: on a call, in a queue, for a first response, for a backorder"))
+    payment: PaymentBehaviour = Field(default_factory=PaymentBehaviour, description=(
+        "payment terms and behaviour"))
+    after_sale: AfterSale = Field(description=(
+        "returns, contacts, repeat purchases, referrals and what sours a customer"))
 
 
 def _portal_only() -> dict[IntakeRoute, float]:
@@ -184,21 +253,31 @@ def _portal_only() -> dict[IntakeRoute, float]:
 class ConsumerSegment(_Buyers):
     """Consumers (``kind: b2c``): they visit channels, fill a cart and pay by card."""
 
-    kind: Literal["b2c"]
-    cart: CartBehaviour
+    kind: Literal["b2c"] = Field(description="b2c: consumers who fill a cart and pay by card")
+    cart: CartBehaviour = Field(description=(
+        "shoppers' intent and how strongly each checkout friction makes them leave"))
 
 
 class BusinessSegment(_Buyers):
     """Business buyers (``kind: smb`` or ``enterprise``): a sales funnel, quotes, order
     intake routes, configured products, resellers and credit."""
 
-    kind: Literal["smb", "enterprise"]
-    funnel: Funnel
-    order_intake: dict[IntakeRoute, NonNeg] = Field(default_factory=_portal_only)
-    configured_share: Prob = 0.0
-    installation_share: Prob = 0.0
-    partner_share: Prob = 0.0
-    credit_limit: MoneyDist | None = None
+    kind: Literal["smb", "enterprise"] = Field(description=(
+        "smb or enterprise: business buyers with a sales funnel, quotes and credit"))
+    funnel: Funnel = Field(description="the sales funnel from lead to order")
+    order_intake: dict[IntakeRoute, NonNeg] = Field(
+        default_factory=_portal_only, description="route (portal, edi, email, phone, fax) -> "
+                                                  "weight of orders arriving by it; email, phone "
+                                                  "and fax are re-keyed")
+    configured_share: Prob = Field(default=0.0, description=(
+        "probability an order is a configured bundle that needs a quote and components (0-1)"))
+    installation_share: Prob = Field(default=0.0, description=(
+        "probability a configured order needs installation (0-1)"))
+    partner_share: Prob = Field(default=0.0, description=(
+        "probability an order comes through a reseller (0-1)"))
+    credit_limit: MoneyDist | None = Field(
+        default=None, description="a buyer's credit limit (an amount or distribution; null: no "
+                                  "limit); orders past it go to credit control")
 
     @field_validator("order_intake")
     @classmethod
@@ -210,7 +289,8 @@ class ServiceSegment(_Segment):
     """Service requests (``kind: service``): contacts routed through stations by
     ``service``, with no order (the validation networks)."""
 
-    kind: Literal["service"]
+    kind: Literal["service"] = Field(description=(
+        "service: requests routed through stations, with no order (validation networks)"))
     service: dict[str, ServiceStep] = Field(
         min_length=1, description="the route of a request, one step per station it may "
                                   "visit; it arrives at one of the segment's channels")

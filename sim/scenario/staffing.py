@@ -29,7 +29,7 @@ WEEK = 7 * 24.0
 class FixedStaffing(Strict):
     """The headcount stays the opening ``staff`` for the whole run."""
 
-    policy: Literal["fixed"]
+    policy: Literal["fixed"] = Field(description="fixed: the headcount stays the opening staff")
 
 
 class _PlannedStaffing(Strict):
@@ -60,7 +60,8 @@ class _PlannedStaffing(Strict):
 class OccupancyStaffing(_PlannedStaffing):
     """Headcount = work hours offered in the period / (open hours x ``target``), rounded up."""
 
-    policy: Literal["occupancy"]
+    policy: Literal["occupancy"] = Field(description=(
+        "occupancy: size the headcount so clerks are busy target of their open hours"))
     target: Annotated[float, Number] = Field(
         0.8, gt=0.0, le=1.0, description="planned occupancy: busy share of paid open hours")
 
@@ -69,7 +70,9 @@ class ServiceLevelStaffing(_PlannedStaffing):
     """Headcount: the fewest agents that answer ``target`` of the contacts within
     ``answer_within`` at the offered load of the period's busiest clock hour (Erlang C)."""
 
-    policy: Literal["service_level"]
+    policy: Literal["service_level"] = Field(
+        description="service_level: the fewest agents that answer target of contacts within "
+                    "answer_within (Erlang C)")
     target: Annotated[float, Number] = Field(
         0.8, gt=0.0, lt=1.0, description="share of contacts answered within answer_within")
     answer_within: Duration = Field(20 / 3600, ge=0, description="answer-time target "
