@@ -194,8 +194,9 @@ class OmniModel(mesa.Model):
         for name, seg in self.scenario.segments.items():
             self.segment_runtime[name] = SegmentRuntime.build(name, self.scenario, self.streams)
             if not isinstance(seg, ServiceSegment):
-                for _ in range(seg.existing_customers):
-                    Customer(self, name, "organic", existing=True)
+                owned = round(seg.existing_customers * getattr(seg, "reseller_share", 0.0))
+                for i in range(seg.existing_customers):  # the first ``owned`` are resellers'
+                    Customer(self, name, "reseller" if i < owned else "organic", existing=True)
             total = sum(seg.lead_sources.values())
             for source, share in seg.lead_sources.items():
                 if source == "referral":

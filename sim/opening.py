@@ -359,7 +359,7 @@ class OpeningBalances:
         if isinstance(seg, BusinessSegment):
             o.configured = rnd.random() < seg.configured_share
             o.install = o.configured and rnd.random() < seg.installation_share
-            o.partner = rnd.random() < seg.partner_share
+            o.partner = c.source == "reseller"
         return o
 
     def _order_in_flight(self, c: Buyer, cycle: Cycle, rnd: Stream) -> Start:

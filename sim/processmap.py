@@ -169,7 +169,7 @@ def _nodes(sc: Scenario) -> list[Node]:
     business = [seg for seg in sc.segments.values() if isinstance(seg, BusinessSegment)]
     if any(r in UNSTRUCTURED and w > 0 for seg in business for r, w in seg.order_intake.items()):
         nodes.append(Node("inbox", NAMES["inbox"], "channel", "channel", "B2B orders"))
-    if any(seg.partner_share > 0 for seg in business):
+    if any(seg.reseller_share > 0 for seg in business):
         nodes.append(Node("resellers", NAMES["resellers"], "partner", "channel"))
     masters = sc.data_masters
     # front- and back-office systems; the first of each lane holds a data master

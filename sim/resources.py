@@ -164,8 +164,8 @@ class Station(simpy.Resource):
         ``_trigger_put``, so it is called until the queue or the new servers run out);
         fewer servers let those in service finish: nobody is interrupted, the station only
         grants no new work until fewer than ``servers`` are busy. Pay follows the roster
-        (:meth:`paid_hours`): a server finishing the work in hand after a cut is not paid
-        for it (one service at most; small against a period's paid hours).
+        (:meth:`paid_hours`); a server finishing the work in hand after a cut is paid for
+        that service as overtime (so utilisation stays at most 1).
 
         Raises:
             ValueError: for an unlimited station, or fewer than one server.
@@ -276,6 +276,9 @@ class Station(simpy.Resource):
             yield env.timeout(end - start)
         now = env.now
         self._tick(now)
+        if len(self.users) > self._capacity and now > self.window_start:
+            # a server beyond a staffing cut finishing the work in hand is paid for it
+            self.overtime += min(work, now - self.window_start)
         if self.queue:  # the next request is granted when the release event is processed
             self.release(user)
         else:  # fast path: nobody waits: free the server without a release event

@@ -190,7 +190,7 @@ def test_segment_unit_economics_come_from_the_segments_own_counts(small_model):
         gp = ((by[f"revenue.{s}"] - by[f"refunds.{s}"] - by[f"cogs.{s}"]) / delivered
               if delivered else math.nan)
         retention = n[f"retained.{s}"] / decisions if decisions else math.nan
-        clv = gp / (1 - retention)
+        clv = gp / (1 - retention) if retention < 1 else math.nan  # full retention: undefined
         new = n[f"new_customers.{s}"]
         cac = (by[f"acquisition.{s}"] + by[f"marketing.{s}"]) / new if new else math.nan
         expected = {"average_order_value": aov, "gross_margin_per_order": gp,

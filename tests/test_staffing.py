@@ -288,7 +288,8 @@ B2B = ("segments.consumer.leads_per_day=0", "segments.consumer.existing_customer
        "segments.enterprise.leads_per_day=0", "segments.enterprise.existing_customers=0",
        "segments.small_business.leads_per_day=20",
        "segments.small_business.existing_customers=4000",
-       "segments.small_business.partner_share=0", "segments.small_business.configured_share=0",
+       "segments.small_business.lead_sources.reseller=0",
+       "segments.small_business.configured_share=0",
        "segments.small_business.payment.write_off_share=0",
        "links.order_desk.touch_time={dist: gamma, mean: 15 min, cv: 0.5}",
        "warmup=448 h", "horizon=1120 h")

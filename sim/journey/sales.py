@@ -54,12 +54,41 @@ def _meeting(c: BusinessBuyer, channel: str, activity: str, patience: float | No
 
 
 def lead_to_order(c: BusinessBuyer) -> Generator[simpy.Event, Any, Order]:
-    """Lead, qualification, sales, quote and negotiation; returns the won order."""
+    """Lead, qualification, sales, quote and negotiation; returns the won order. A
+    ``reseller`` lead is a deal the reseller works with its own sales people (no lead routing,
+    first response or meetings of the company's); the company onboards, quotes and delivers."""
+    model = c.model
+    L = model.ledger
+    f = c.seg.funnel
+    yield from system(c, "crm", "lead recorded")
+    if c.source == "reseller":
+        if draw(c, "funnel.mql") >= f.mql:  # the reseller answers at once: no decay
+            raise Lost("qualification")
+        L.count(f"funnel.{c.segment}.mql", cohort=c.cohort)
+        yield from _onboard(c)
+        c.set_stage("sales")
+        if draw(c, "funnel.sql") >= f.sql:
+            raise Lost("nurture")
+    else:
+        yield from _own_sales(c)
+    L.count(f"funnel.{c.segment}.sql", cohort=c.cohort)
+    if draw(c, "funnel.opportunity") >= f.opportunity:
+        raise Lost("sales_engagement")
+    L.count(f"funnel.{c.segment}.opportunity", cohort=c.cohort)
+    o = _new_order(c)
+    yield from quote(c, o)
+    yield from _negotiate(c)
+    L.count(f"funnel.{c.segment}.won", cohort=c.cohort)
+    return o
+
+
+def _own_sales(c: BusinessBuyer) -> Generator[simpy.Event, Any, None]:
+    """The company's own sales: routing, first response (with the response decay), account,
+    scoring and meetings, up to a sales-qualified lead."""
     model = c.model
     sc = model.scenario
     L = model.ledger
     f = c.seg.funnel
-    yield from system(c, "crm", "lead recorded")
     t0 = c.env.now
     yield from model.links["lead_routing"].transfer()
     c.log("lead routed", "lead_routing", t0)
@@ -88,15 +117,6 @@ def lead_to_order(c: BusinessBuyer) -> Generator[simpy.Event, Any, Order]:
             raise Lost("sales_engagement")
         if i == 0 and not will_be_sql:
             raise Lost("nurture")
-    L.count(f"funnel.{c.segment}.sql", cohort=c.cohort)
-    if draw(c, "funnel.opportunity") >= f.opportunity:
-        raise Lost("sales_engagement")
-    L.count(f"funnel.{c.segment}.opportunity", cohort=c.cohort)
-    o = _new_order(c)
-    yield from quote(c, o)
-    yield from _negotiate(c)
-    L.count(f"funnel.{c.segment}.won", cohort=c.cohort)
-    return o
 
 
 def reorder(c: BusinessBuyer) -> Generator[simpy.Event, Any, Order]:
@@ -116,7 +136,7 @@ def _new_order(c: BusinessBuyer) -> Order:
     o = Order(c.case, value, skus, _sales_channel(c))
     o.configured = draw(c, "order.configured") < seg.configured_share
     o.install = o.configured and draw(c, "order.install") < seg.installation_share
-    o.partner = draw(c, "order.partner") < seg.partner_share
+    o.partner = c.source == "reseller"  # the reseller's own account: commission is due
     return o
 
 

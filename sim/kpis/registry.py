@@ -289,7 +289,7 @@ KPIS: tuple[Kpi | Family, ...] = (
     Family("revenue_by_source", "Revenue by lead source", "revenue by lead source", MONEY,
            HIGHER, "revenue by the lead source of the customer",
            parts=tuple(Part(s, formula=value(revenue_from(s)))
-                       for s in ("ads", "organic", "trade_show", "referral")),
+                       for s in ("ads", "organic", "trade_show", "referral", "reseller")),
            child_label="Revenue from {name}", child_name="revenue from {name}"),
     Kpi("referrals", "Referrals", "referrals", COUNT, HIGHER, count("referrals"),
         "word-of-mouth leads"),

@@ -152,7 +152,9 @@ def shares(v: Mapping[str, float], what: str) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------- vocabulary
-LeadSource = Literal["ads", "organic", "trade_show", "referral"]
+#: ``reseller``: a deal a channel partner found and sold itself (its own sales time); the
+#: company quotes, delivers and pays the reseller commission on it and on its reorders
+LeadSource = Literal["ads", "organic", "trade_show", "referral", "reseller"]
 IntakeRoute = Literal["portal", "edi", "email", "phone", "fax"]
 #: routes on which an order arrives as free text and a person has to read it
 UNSTRUCTURED: frozenset[str] = frozenset({"email", "phone", "fax"})

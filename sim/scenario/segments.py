@@ -273,11 +273,16 @@ class BusinessSegment(_Buyers):
         "probability an order is a configured bundle that needs a quote and components (0-1)"))
     installation_share: Prob = Field(default=0.0, description=(
         "probability a configured order needs installation (0-1)"))
-    partner_share: Prob = Field(default=0.0, description=(
-        "probability an order comes through a reseller (0-1)"))
     credit_limit: MoneyDist | None = Field(
         default=None, description="a buyer's credit limit (an amount or distribution; null: no "
                                   "limit); orders past it go to credit control")
+
+    @property
+    def reseller_share(self) -> float:
+        """Share of the segment's leads that resellers find and sell themselves (the
+        ``reseller`` lead source): the accounts they own, on which commission is paid."""
+        total = sum(self.lead_sources.values())
+        return self.lead_sources.get("reseller", 0.0) / total if total > 0 else 0.0
 
     @field_validator("order_intake")
     @classmethod
