@@ -22,12 +22,18 @@ every reason but one is a mechanism a maturity phase can change (CALIBRATION C2,
 - ``stock_out_at_checkout``: a real-time availability check finds what a stale view showed,
 - ``payment_failed``: the card is declined.
 
-Slow pages also lose visitors before any cart (a saturating curve, W4/W5), and a product the
-channel shows as out of stock loses the visit.
+Slow pages also lose visitors before any cart (a saturating curve fitted to W4/W5,
+:mod:`sim.journey.pagespeed`), and a product the channel shows as out of stock loses the visit.
+
+The reasons from ``context_lost`` to ``slow_pages`` are frictions that compete for the same
+undecided shoppers (:func:`friction_reason`): a share of shoppers had decided to buy
+(``cart.decided_share``, a customer parameter) and no friction loses them, so fixing
+frictions one after another cannot compound without a brake.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +41,7 @@ import simpy
 
 from sim.journey.common import Lost, Order, draw, pick_channel, system
 from sim.journey.fulfil import promised_lead
+from sim.journey.pagespeed import stay
 from sim.scenario import ConsumerSegment
 
 if TYPE_CHECKING:
@@ -46,7 +53,6 @@ CART_REASONS = ("just_browsing", "other_reasons", "context_lost", "price_mismatc
                 "extra_costs", "unexpected_cost", "slow_delivery", "forced_account",
                 "long_checkout", "slow_pages", "stock_out_at_checkout", "payment_failed")
 SLOW_PAGE = 3.0 / 3600  # 3 s (CALIBRATION W4)
-REF_PAGE = 1.0 / 3600  # 1 s: pages at or under this speed lose nobody
 
 
 def landing(model: OmniModel, segment: str, cohort: bool) -> tuple[str | None, str | None]:
@@ -68,8 +74,7 @@ def landing(model: OmniModel, segment: str, cohort: bool) -> tuple[str | None, s
     seg = rt.spec
     if not ch.staffed and ch.page_load is not None and isinstance(seg, ConsumerSegment):
         load = ch.page_load.sample(model.streams.get(f"{ch_name}.page_load"))
-        stay = min(1.0, (load / REF_PAGE) ** (-seg.cart.slow_page_sensitivity))
-        if rt.bounce_stream.random() >= stay:
+        if rt.bounce_stream.random() >= stay(load * 3600.0):
             return ch_name, "slow_pages"
     return ch_name, None
 
@@ -132,17 +137,24 @@ def _visit(c: Consumer, ch_name: str) -> Generator[simpy.Event, Any, Order]:
 
 
 def _checkout(c: Consumer, ch_name: str, sku: int) -> Generator[simpy.Event, Any, Order]:
-    """The cart: every abandonment reason in the order of :data:`CART_REASONS`, then the
-    payment and the order."""
+    """The cart: the fixed reasons, the competing frictions (:func:`friction_reason`), then
+    the payment and the order."""
     model = c.model
     L = model.ledger
     c.set_stage("cart")
     t0 = c.env.now
     L.count("carts", cohort=c.cohort)
     L.count(f"carts.{ch_name}", cohort=c.cohort)
-    ch_name, reason = _before_checkout(c, ch_name, sku)
+    reason = _fixed_reason(c)
     if reason is None:
-        reason = yield from _checkout_pages(c, ch_name)
+        ch_name, frictions = _frictions(c, ch_name, sku)
+        slow = yield from _checkout_pages(c, ch_name)
+        if slow:
+            frictions["slow_pages"] = 1.0 - (1.0 - c.seg.cart.slow_checkout_leave) ** slow
+        reason = friction_reason(frictions, c.seg.cart.decided_share, draw(c, "cart.decided"),
+                                 draw(c, "cart.friction"), draw(c, "cart.friction_reason"))
+        if reason is None and model.scenario.checkout.forced_account_creation:
+            c.has_account = True
     if reason is None:
         reason = _at_payment(c, sku)
     if reason is not None:
@@ -164,57 +176,95 @@ def _checkout(c: Consumer, ch_name: str, sku: int) -> Generator[simpy.Event, Any
     return o
 
 
-def _before_checkout(c: Consumer, ch_name: str, sku: int) -> tuple[str, str | None]:
-    """Reasons that bite before the checkout pages (no time passes): returns the channel the
-    shopper is on now (a switch may move it) and the reason it leaves, or None."""
+def _fixed_reason(c: Consumer) -> str | None:
+    """Reasons no process maturity changes, for every shopper (C2, C3): not ready to buy,
+    distrust/returns/payment methods, shipping and fees too high."""
+    cart = c.seg.cart
+    if draw(c, "cart.browsing") < cart.just_browsing:
+        return "just_browsing"
+    if draw(c, "cart.other") < cart.other_reasons:
+        return "other_reasons"
+    if draw(c, "cart.extra_costs") < cart.extra_costs:
+        return "extra_costs"
+    return None
+
+
+def _frictions(c: Consumer, ch_name: str, sku: int) -> tuple[str, dict[str, float]]:
+    """The frictions this cart meets, each with the probability it alone would lose an
+    undecided shopper; returns the channel the shopper is on now (a switch may move it)."""
     model = c.model
     sc = model.scenario
     cart = c.seg.cart
-    if draw(c, "cart.browsing") < cart.just_browsing:
-        return ch_name, "just_browsing"
-    if draw(c, "cart.other") < cart.other_reasons:
-        return ch_name, "other_reasons"
+    out: dict[str, float] = {}
     if draw(c, "cart.switch") < cart.multichannel_share:
         other = [x for x in c.rt.channels if x != ch_name and not sc.channels[x].staffed]
         if other:
             model.ledger.count("channel_switches", cohort=c.cohort)
             ch_name = other[int(draw(c, "cart.switch_to") * len(other))]
-            if not sc.crm.context_survives_switch and draw(c, "cart.context") < \
-                    cart.context_lost_leave:
-                return ch_name, "context_lost"
-            if model.price_mismatch(sku) and draw(c, "cart.price") < cart.price_mismatch_leave:
-                return ch_name, "price_mismatch"
-    if draw(c, "cart.extra_costs") < cart.extra_costs:
-        return ch_name, "extra_costs"
-    if not sc.checkout.costs_shown_upfront and draw(c, "cart.cost") < cart.unexpected_cost:
-        return ch_name, "unexpected_cost"
+            if not sc.crm.context_survives_switch:
+                out["context_lost"] = cart.context_lost_leave
+            if model.price_mismatch(sku):
+                out["price_mismatch"] = cart.price_mismatch_leave
+    if not sc.checkout.costs_shown_upfront:
+        out["unexpected_cost"] = cart.unexpected_cost
     late_days = (promised_lead(sc) - cart.delivery_accepted) / 24.0
-    if late_days > 0 and draw(c, "cart.delivery") < min(1.0, cart.slow_delivery * late_days):
-        return ch_name, "slow_delivery"
+    if late_days > 0:
+        out["slow_delivery"] = min(1.0, cart.slow_delivery * late_days)
     if sc.checkout.forced_account_creation and not c.has_account:
-        if draw(c, "cart.account") < cart.forced_account:
-            return ch_name, "forced_account"
-        c.has_account = True
+        out["forced_account"] = cart.forced_account
     steps = max(sc.channels[ch_name].checkout_steps, 1)
-    if steps > 1 and draw(c, "cart.steps") < 1.0 - (1.0 - cart.per_extra_step) ** (steps - 1):
-        return ch_name, "long_checkout"
-    return ch_name, None
+    if steps > 1:
+        out["long_checkout"] = 1.0 - (1.0 - cart.per_extra_step) ** (steps - 1)
+    return ch_name, out
 
 
-def _checkout_pages(c: Consumer, ch_name: str) -> Generator[simpy.Event, Any, str | None]:
-    """The checkout pages load one after another; a page slower than 3 s may lose the
-    shopper (``slow_pages``)."""
+def friction_reason(frictions: dict[str, float], decided_share: float, u_decided: float,
+                    u_leave: float, u_reason: float) -> str | None:
+    """Competing frictions on one cart: the reason the shopper leaves for, or None.
+
+    A share ``decided_share`` of the shoppers who got this far had decided to buy (latent
+    intent, a customer parameter) and no friction loses them. For the others every friction
+    ``i`` is a hazard ``h_i = -ln(1 - p_i)`` (``p_i``: the probability it alone would lose the
+    shopper); they compete for the same shopper, so it leaves with ``1 - exp(-sum h_i)`` and
+    for reason ``i`` with weight ``h_i``. Removing a friction therefore gains at most the
+    undecided shoppers it alone would have lost, and the gains of several fixes do not
+    compound past ``decided_share + (1 - decided_share) = 1``.
+
+    Args:
+        frictions: reason -> probability it alone would lose an undecided shopper.
+        decided_share: share of shoppers no friction loses.
+        u_decided: uniform draw for "had decided".
+        u_leave: uniform draw for "leaves".
+        u_reason: uniform draw for which reason.
+    """
+    if not frictions or u_decided < decided_share:
+        return None
+    hazards = {k: -math.log(max(1.0 - p, 1e-12)) for k, p in frictions.items() if p > 0}
+    total = sum(hazards.values())
+    if total <= 0 or u_leave >= 1.0 - math.exp(-total):
+        return None
+    acc = 0.0
+    for reason, h in hazards.items():
+        acc += h
+        if u_reason * total < acc:
+            return reason
+    return reason
+
+
+def _checkout_pages(c: Consumer, ch_name: str) -> Generator[simpy.Event, Any, int]:
+    """The checkout pages load one after another; returns how many were slower than 3 s
+    (each may lose an undecided shopper, ``slow_pages``)."""
     model = c.model
     ch = model.scenario.channels[ch_name]
     if ch.page_load is None:
-        return None
+        return 0
     pages = model.streams.get(f"{ch_name}.checkout_page")
+    slow = 0
     for _ in range(max(ch.checkout_steps, 1)):
         load = ch.page_load.sample(pages)
         yield c.env.timeout(load)
-        if load > SLOW_PAGE and draw(c, "cart.slow") < c.seg.cart.slow_checkout_leave:
-            return "slow_pages"
-    return None
+        slow += load > SLOW_PAGE
+    return slow
 
 
 def _at_payment(c: Consumer, sku: int) -> str | None:

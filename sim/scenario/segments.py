@@ -65,9 +65,6 @@ class CartBehaviour(Strict):
         "probability a shopper without an account leaves when forced to create one (0-1)"))
     per_extra_step: Prob = Field(description=(
         "probability of leaving at each checkout step past the first (0-1)"))
-    slow_page_sensitivity: NonNeg = Field(
-        description="elasticity of conversion to page load: conversion ~ load^-sensitivity (>= 0; "
-                    "CALIBRATION W4-W5)")
     stock_out_leave: Prob = Field(description=(
         "probability of leaving when the item is out of stock (0-1)"))
     price_mismatch_leave: Prob = Field(
@@ -80,6 +77,9 @@ class CartBehaviour(Strict):
         "probability of leaving after a card is declined (0-1)"))
     slow_checkout_leave: Prob = Field(default=0.0, description=(
         "probability of leaving at each checkout page slower than 3 s (0-1)"))
+    decided_share: Prob = Field(default=0.0, description=(
+        "share of shoppers past the fixed reasons who had decided to buy: no checkout friction "
+        "loses them (0-1; a customer assumption)"))
     multichannel_share: Prob = Field(description=(
         "probability a shopper switches channel within one purchase (0-1)"))
     has_account_share: Prob = Field(description=(
