@@ -320,7 +320,7 @@ class Buyer(Customer):
         loyalty = model.scenario.crm.loyalty
         if self.loyalty and loyalty is not None:
             lift = loyalty.repeat_lift
-        p = min(a.repeat * (1.0 + lift), 1.0)
+        p = a.retention(lift)
         u = model.streams.get(f"customer.{self.segment}.repeat").random()
         self.refer()
         model.ledger.count("retention_decisions")

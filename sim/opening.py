@@ -217,9 +217,23 @@ def gap_until_offer(gap: Distribution, wake: float) -> float:
 
 
 def laplace(dist: Distribution, s: float) -> float:
-    """``E[exp(-s X)]`` for ``X`` of ``dist``: exact for a constant, exponential, gamma,
-    Erlang, uniform, Poisson or empirical distribution; a lognormal, normal or triangular
-    one is taken as the gamma of the same mean and variance."""
+    """The Laplace transform ``E[exp(-s X)]`` of ``X`` drawn from ``dist``.
+
+    Exact for a constant, exponential, gamma, Erlang, uniform, Poisson or empirical
+    distribution. A lognormal, normal or triangular one is approximated by the gamma of the
+    same mean and variance (a two-moment match, not exact); one with a mean or variance of 0
+    or less by the constant ``max(mean, 0)``.
+
+    Args:
+        dist: The distribution of ``X`` (hours).
+        s: The transform's argument (per hour, >= 0).
+
+    Returns:
+        A number in (0, 1].
+
+    Raises:
+        TypeError: For a distribution family not listed above.
+    """
     if isinstance(dist, Constant):
         return math.exp(-s * dist.value)
     if isinstance(dist, Exponential):
@@ -284,12 +298,12 @@ class Cycle:
         if not isinstance(seg, BusinessSegment):
             if loyalty is not None:  # only consumers join the programme (journey.order)
                 lift = loyalty.repeat_lift * a.loyalty_signup
-            return cls(gap, order, 0.0, retention=min(a.repeat * (1.0 + lift), 1.0))
+            return cls(gap, order, 0.0, retention=a.retention(lift))
         q = sc.quoting
         gap += seg.configured_share * (q.touch_time.mean + q.engineering_delay.mean)
         invoicing = link_mean_wait(sc.links["invoicing"])
         return cls(gap, order + invoicing, open_invoice_mean(sc, seg), invoicing,
-                   retention=a.repeat)
+                   retention=a.retention())
 
     @property
     def total(self) -> float:

@@ -126,15 +126,10 @@ def run_replication(loaded: Loaded, *, eventlog: EventLog | None = None,
         wall_seconds=time.perf_counter() - t0, timeseries=ts,
         events=model.eventlog.rows,
         counts={**model.ledger.n_all, "orders_placed": model.ledger.orders_opened_all},
-        warmup=warmup_record(ts, sc.warmup, first_peak(sc)), horizon_warnings=horizon_warnings(sc),
+        warmup=warmup_record(ts, sc.warmup, sc.calendar.first_peak),
+        horizon_warnings=horizon_warnings(sc),
         base=base_record(model),
     )
-
-
-def first_peak(sc: Scenario) -> float | None:
-    """Hours from the start to the first scheduled demand peak (None: the calendar has none);
-    the warm-up is measured before it (:mod:`sim.warmup`)."""
-    return min((p.start for p in sc.calendar.peaks), default=None)
 
 
 def run_to_folder(loaded: Loaded, out: Path, label: str, *,

@@ -119,6 +119,12 @@ class Calendar(Strict):
             raise ValueError("profile needs at least one positive value")
         return v
 
+    @property
+    def first_peak(self) -> float | None:
+        """Hours from the start to the first scheduled peak (None: there is none); the
+        warm-up is measured before it (:mod:`sim.warmup`)."""
+        return min((p.start for p in self.peaks), default=None)
+
 
 class Market(Strict):
     """The customers in reach, and their word-of-mouth network."""

@@ -172,6 +172,12 @@ class AfterSale(Strict):
     wait_penalty: Prob = Field(description=(
         "share of satisfaction lost when a contact waits over 30 min or gives up (0-1)"))
 
+    def retention(self, lift: float = 0.0) -> float:
+        """Probability a fully satisfied customer buys again, with a repeat ``lift`` (the
+        loyalty programme's, or its mean over members and others); satisfaction scales it
+        in the journey (:meth:`sim.customers.Buyer.decide_next`)."""
+        return min(self.repeat * (1.0 + lift), 1.0)
+
 
 class ServiceStep(Strict):
     """One visit of a service request to a station: queue for a server, work, then go on.

@@ -107,9 +107,9 @@ def column_of(name: str, kind: str) -> str:
 
 def flow_snapshot(model: OmniModel) -> FlowSnapshot:
     """Where every customer of ``model`` is now (read-only)."""
-    by_process: dict[Any, Any] = {}
-    for agent in model.agents:
-        by_process[getattr(agent, "process", None)] = agent
+    agents = list(model.agents)
+    by_process: dict[Any, Any] = {getattr(a, "process", None): a for a in agents}
+    by_process.pop(None, None)  # customers whose journey has not started wait in no queue
     queued_ids: set[int] = set()
     stations: dict[str, StationNow] = {}
     for name, st in model.stations.items():
@@ -124,8 +124,8 @@ def flow_snapshot(model: OmniModel) -> FlowSnapshot:
             int(st.waiting), int(st.in_service), None if st.infinite else int(st.capacity),
             tuple(queued))
     at_stage: dict[str, list[tuple[int, str]]] = {s: [] for s in JOURNEY}
-    for agent in by_process.values():
-        stage = agent.stage
+    for agent in agents:
+        stage = getattr(agent, "stage", None)
         if stage in at_stage and agent.unique_id not in queued_ids:
             at_stage[stage].append((int(agent.unique_id), str(agent.segment)))
     service = any(seg.kind == "service" for seg in model.scenario.segments.values())
