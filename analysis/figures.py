@@ -32,7 +32,7 @@ import pandas as pd
 
 from analysis.plots import format_axis, ladder_figure, short_labels
 from analysis.results import Results
-from analysis.stats import mean_ci, summarise
+from analysis.stats import kpi_ci, summarise
 from sim.kpis.registry import View, cost_buckets, describe, family, shown_in
 
 KINDS = ("kpi", "funnel", "ecdf", "heatmap", "cost", "tornado", "queue")
@@ -55,6 +55,12 @@ def _figure(path: Path, width: float, height: float):
         yield fig
         fig.savefig(path, format=path.suffix.lstrip(".").lower(), dpi=130)
     fig.clear()
+
+
+def too_short(manifest: dict[str, Any]) -> list[str]:
+    """The KPIs a results folder's window was too short for (its manifest's ``too_short``)."""
+    found = manifest.get("too_short")
+    return [str(k) for k in found] if isinstance(found, list) else []
 
 
 def _label(kpi: str) -> str:
@@ -88,8 +94,9 @@ def kpi(res: Results, path: Path) -> Path:
         else:
             raise NotApplicable("kpi: this compare folder has no replications table")
         return ladder_figure(summary, [k.key for k in shown_in(View.SLIDE)], path,
-                             f"{len(res.scenarios)} scenarios: means with 95% CI "
-                             f"({res.manifest.get('replications')} replications)")
+                             f"{res.label}: means with 95% CI "
+                             f"({res.manifest.get('replications')} replications)",
+                             short=too_short(res.manifest))
     if res.kind == "run":
         raise NotApplicable("kpi needs a compare or sweep folder (one run has no intervals)")
     t = res.table
@@ -118,7 +125,7 @@ def kpi(res: Results, path: Path) -> Path:
                                label=None if h is None else f"{h:g}" if isinstance(h, float)
                                else str(h))
                     continue
-                g = [(xv, mean_ci(grp[k].tolist())) for xv, grp in rows.groupby(x, sort=True)]
+                g = [(xv, kpi_ci(grp[k].tolist(), k)) for xv, grp in rows.groupby(x, sort=True)]
                 xs = np.array([v for v, _ in g], dtype=float) + dodge[h]
                 m = np.array([c[0] for _, c in g], dtype=float)
                 lo = np.array([c[1] for _, c in g], dtype=float)
@@ -138,7 +145,7 @@ def kpi(res: Results, path: Path) -> Path:
             fig.legend(handles, labels, title=hue.split(".", 1)[-1], fontsize="small",
                        loc="outside right upper")
         n = res.manifest.get("replications")
-        fig.suptitle(f"{res.manifest.get('scenario')}: KPIs vs {x} "
+        fig.suptitle(f"{res.label}: KPIs vs {x} "
                      + ("(Latin hypercube points)" if lhs else
                         f"(mean and 95% CI band over {n} replications)"),
                      fontweight="bold")
@@ -176,7 +183,7 @@ def funnel(res: Results, path: Path) -> Path:
         ax.set_ylabel("count in the statistics window (log scale)")
         if len(names) > 1:
             ax.legend(fontsize="small", ncols=2 if len(names) > 4 else 1)
-        fig.suptitle("Lead-to-cash funnel" + (f": {names[0]}" if len(names) == 1 else ""),
+        fig.suptitle("Lead-to-cash funnel" + (f": {res.label}" if len(names) == 1 else ""),
                      fontweight="bold")
     return path
 
@@ -218,7 +225,7 @@ def ecdf(res: Results, path: Path) -> Path:
             q = ct.loc[ct["segment"] == seg, "days"].quantile([0.5, 0.9])
             ax.plot([], [], " ", label=f"{seg}: median {q[0.5]:.1f} d, p90 {q[0.9]:.1f} d")
         ax.legend(fontsize="small", loc="lower right")
-        fig.suptitle(f"Cycle time, lead to cash: {res.manifest.get('scenario')}",
+        fig.suptitle(f"Cycle time, lead to cash: {res.label}",
                      fontweight="bold")
     return path
 
@@ -244,7 +251,7 @@ def heatmap(res: Results, path: Path) -> Path:
                     cbar_kws={"label": "utilisation (sampled)"})
         ax.set_xlabel("day")
         ax.set_ylabel("")
-        fig.suptitle(f"Utilisation over time: {res.manifest.get('scenario')} "
+        fig.suptitle(f"Utilisation over time: {res.label} "
                      f"(samples every {_sample(ts)})", fontweight="bold")
     return path
 
@@ -363,7 +370,7 @@ def queue(res: Results, path: Path) -> Path:
         ax.set_xlabel("day")
         ax.set_ylabel("waiting (sampled)")
         ax.legend(fontsize="small")
-        fig.suptitle(f"Queue length over time: {res.manifest.get('scenario')}",
+        fig.suptitle(f"Queue length over time: {res.label}",
                      fontweight="bold")
     return path
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -107,13 +107,21 @@ def format_axis(ax: Axes, kpi: str, values: np.ndarray) -> None:
         ax.yaxis.set_major_formatter(formatter)
 
 
-def _panel(ax: Axes, rows: pd.DataFrame, kpi: str, title: str, colors: list) -> None:
+TOO_SHORT = "too short to tell"
+
+
+def _panel(ax: Axes, rows: pd.DataFrame, kpi: str, title: str, colors: list,
+           short: bool = False) -> None:
     """One KPI: mean and interval per scenario, reference level as a dashed line; a margin
-    that crosses zero gets a solid break-even line."""
+    that crosses zero gets a solid break-even line. A KPI whose window is too short
+    (``short``, or no value of a KPI that needs a long window) says so instead."""
     ax.set_title(title, fontweight="bold")
-    if rows.empty or not np.isfinite(rows["mean"].to_numpy(dtype=float)).any():
-        ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center",
-                color="0.4")
+    empty = rows.empty or not np.isfinite(rows["mean"].to_numpy(dtype=float)).any()
+    if short or empty:
+        short = short or describe(kpi).min_days is not None
+        ax.text(0.5, 0.5, f"{TOO_SHORT}\n(run more days)" if short else "no data",
+                transform=ax.transAxes, ha="center", va="center",
+                color="0.25" if short else "0.4", fontsize="large" if short else None)
         ax.set_yticks([])
         return
     x = rows["pos"].to_numpy()
@@ -151,7 +159,8 @@ def _signed(kpi: str) -> bool:
 
 
 def ladder_figure(summary: pd.DataFrame, kpis: Sequence[str], path: Path, title: str,
-                  labels: dict[str, str] | None = None, *, level: float = 0.95) -> Path:
+                  labels: dict[str, str] | None = None, *, level: float = 0.95,
+                  short: Collection[str] = ()) -> Path:
     """Small multiples of KPI means with confidence intervals across scenarios, for a slide.
 
     One panel per KPI (4 per row, 5 when that keeps them in two rows: 8 KPIs give 2 x 4,
@@ -172,6 +181,9 @@ def ladder_figure(summary: pd.DataFrame, kpis: Sequence[str], path: Path, title:
         labels: Panel titles by KPI; a KPI without one is titled with the registry's
             label and unit (:func:`sim.kpis.registry.describe`).
         level: The confidence level ``summary`` was computed at (for the note only).
+        short: KPIs whose statistics window is too short to mean anything (the manifest's
+            ``too_short``): their panel says "too short to tell" instead of showing a
+            biased value; so does an empty panel of a KPI that needs a long window.
 
     Returns:
         ``path``, after the figure was written and released.
@@ -218,7 +230,8 @@ def ladder_figure(summary: pd.DataFrame, kpis: Sequence[str], path: Path, title:
         axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False)
         for ax, kpi in zip(axes.flat, kpis, strict=False):
             rows = data[data["kpi"] == kpi].sort_values("pos")
-            _panel(ax, rows, kpi, titles.get(kpi) or describe(kpi).heading, colors)
+            _panel(ax, rows, kpi, titles.get(kpi) or describe(kpi).heading, colors,
+                   kpi in short)
         for ax in axes.flat[len(kpis):]:
             ax.set_visible(False)
         for col, ax in enumerate(axes[-1]):

@@ -129,10 +129,10 @@ def _what_ran(res: Results) -> str:
     if res.kind == "compare":
         bits.append(f"scenarios: {', '.join(m.get('scenarios', []))}")
     elif res.kind == "sweep":
-        bits.append(f"scenario {m.get('scenario')}, {m.get('design')} design, "
+        bits.append(f"scenario {res.label}, {m.get('design')} design, "
                     f"{m.get('points')} points: {'; '.join(m.get('vary', []))}")
     else:
-        bits.append(f"scenario {m.get('scenario')}")
+        bits.append(f"scenario {res.label}")
     if m.get("replications"):
         bits.append(f"{m['replications']} replications (seeds {m.get('seeds')})")
     elif m.get("seed") is not None:

@@ -7,7 +7,10 @@
 ``load`` recognises the three kinds of folder omnisim writes (its ``manifest.json`` says which)
 and refuses a folder that is not complete, with a one-line :class:`ResultsError`:
 
-- ``run`` (``omnisim run``: ``<root>/<label>/seed-<n>``): one row in :attr:`Results.table`,
+Every row has a ``label``: the readable name of what made it (:mod:`sim.labels`, e.g.
+``baseline, channels.call_centre.staff=9``); :attr:`Results.label` is the folder's.
+
+- ``run`` (``omnisim run``: ``<root>/<folder>/seed-<n>``): one row in :attr:`Results.table`,
   plus the time series, station statistics and (on demand) the event log;
 - ``compare`` (``omnisim compare``): one row per scenario x replication in ``table`` (KPIs
   as columns), the long tidy table in ``tidy`` and the summary with intervals in ``summary``;
@@ -19,6 +22,7 @@ and refuses a folder that is not complete, with a one-line :class:`ResultsError`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +45,7 @@ from analysis.shapes import (
     read_parquet,
     read_yaml,
 )
+from sim.labels import run_label
 from sim.results import MANIFEST, ResultsError
 
 __all__ = ["Results", "load", "load_runs"]
@@ -61,6 +66,13 @@ class Results:
     kpis: dict[str, Any] = field(default_factory=dict)                   # run: nested KPIs
     parameters: list[str] = field(default_factory=list)                  # sweep: varied paths
     currency: str = "USD"          # of the scenario files kept in the folder
+
+    @property
+    def label(self) -> str:
+        """The readable name of what made the folder (:mod:`sim.labels`): the manifest's
+        ``label``; for a folder written before labels, one built from the manifest (a
+        variant's hash is never shown)."""
+        return manifest_label(self.manifest, self.kind)
 
     @property
     def scenarios(self) -> list[str]:
@@ -91,6 +103,37 @@ def flat(kpis: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[f"{prefix}{k}"] = float("nan") if v is None else v
     return out
+
+
+_HASHED = re.compile(r"\+[0-9a-f]{8}$")
+
+
+def manifest_label(manifest: dict[str, Any], kind: str = "run") -> str:
+    """The readable label a manifest records, or one built from its other entries (older
+    folders: the scenario and, for a comparison, its scenarios, overrides and days)."""
+    found = manifest.get("label")
+    if isinstance(found, str) and found:
+        return found
+    if kind == "compare":
+        names = [str(n) for n in manifest.get("scenarios") or []]
+        days = manifest.get("days")
+        return run_label(" vs ".join(names) or "comparison",
+                         [str(o) for o in manifest.get("overrides") or []],
+                         float(days) if isinstance(days, int | float) else None)
+    name = str(manifest.get("scenario") or "run")
+    return _HASHED.sub(" (variant)", name)
+
+
+def row_label(scenario: str, manifest: dict[str, Any]) -> str:
+    """The label of one scenario's rows of a comparison: its name, then the overrides and
+    days every scenario of the comparison ran with."""
+    made = manifest.get("made_by")
+    if isinstance(made, dict) and isinstance(made.get("overrides"), dict):
+        sets = [f"{k}={v}" for k, v in made["overrides"].items()]
+    else:
+        sets = [str(o) for o in manifest.get("overrides") or []]
+    days = manifest.get("days")
+    return run_label(scenario, sets, float(days) if isinstance(days, int | float) else None)
 
 
 def load(folder: str | Path) -> Results:
@@ -127,7 +170,8 @@ def _currency(folder: Path) -> str:
 
 def _run(folder: Path, manifest: dict[str, Any]) -> Results:
     kpis = check_numbers(read_json(folder / "kpis.json"), folder / "kpis.json")
-    row = {"scenario": manifest.get("scenario"), "seed": manifest.get("seed"), **flat(kpis)}
+    row = {"scenario": manifest.get("scenario"), "label": manifest_label(manifest),
+           "seed": manifest.get("seed"), **flat(kpis)}
     ts = folder / "timeseries.parquet"
     timeseries = check_columns(read_parquet(ts), ts, {"time_h": "number"})
     stations = check_stations(read_json(folder / "stations.json"), folder / "stations.json")
@@ -142,6 +186,7 @@ def _compare(folder: Path, manifest: dict[str, Any]) -> Results:
     check_unique(tidy, path, [*keys, "kpi"])
     table = tidy.pivot(index=keys, columns="kpi", values="value").reset_index()
     table.columns.name = None
+    table.insert(2, "label", [row_label(str(n), manifest) for n in table["scenario"]])
     summary = None
     if (folder / "summary.csv").is_file():
         path = folder / "summary.csv"
@@ -166,12 +211,14 @@ def _sweep(folder: Path, manifest: dict[str, Any]) -> Results:
                           {**SWEEP_COLUMNS, **dict.fromkeys(parameters, "text")})
     check_unique(table, path, ["point", "replication"])
     table.insert(0, "scenario", manifest.get("scenario", ""))
+    table.insert(1, "label", manifest_label(manifest, "sweep"))
     return Results(folder, "sweep", manifest, table, parameters=parameters)
 
 
 def load_runs(root: str | Path) -> pd.DataFrame:
-    """One row per complete run folder under ``root`` (``<root>/<label>/seed-<n>``), with
-    the label, scenario, seed and every KPI; incomplete folders are skipped."""
+    """One row per complete run folder under ``root`` (``<root>/<folder>/seed-<n>``), with
+    the scenario, its readable label, the seed and every KPI; incomplete folders are
+    skipped."""
     root = Path(root)
     if not root.is_dir():
         raise ResultsError(f"{root}: not a folder")
@@ -182,5 +229,5 @@ def load_runs(root: str | Path) -> pd.DataFrame:
         except ResultsError:
             continue
         if res.kind == "run":
-            rows.append({"label": m.parent.parent.name, **res.table.iloc[0].to_dict()})
+            rows.append(res.table.iloc[0].to_dict())
     return pd.DataFrame(rows)

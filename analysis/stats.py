@@ -26,12 +26,13 @@ import numpy as np
 import pandas as pd
 
 from sim.kpis.registry import describe
-from sim.kpis.spec import Unit
+from sim.kpis.spec import Kpi, Unit
 from sim.warmup import mser  # MSER-5, the warm-up every run measures (next to Welch's)
 
 __all__ = [
     "t_quantile",
     "mean_ci",
+    "kpi_ci",
     "summarise",
     "welch_warmup",
     "mser",
@@ -112,13 +113,66 @@ def mean_ci(values: Iterable[float], level: float = 0.95) -> tuple[float, float,
     return mean, mean - half, mean + half, n
 
 
+def kpi_ci(values: Iterable[float], spec: Kpi | str,
+           level: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean and confidence interval of a KPI over replications, inside the KPI's bounds.
+
+    The one interval every table, figure and report uses (:func:`summarise`, the sweep's
+    points). ``spec.bounds`` (:attr:`sim.kpis.spec.Kpi.bounds`) decides the method:
+
+    - bounded on both sides (a share in [0, 1], a score in [0, 100]): a Student-t interval
+      on the logit of the values scaled to [0, 1], transformed back, so it stays inside the
+      bounds however few replications there are. A sample with a value on a bound (an
+      oversell rate of 0 in one replication) has no logit; its t interval is clipped to the
+      bounds instead;
+    - bounded below by 0 (counts, money that is not signed, durations) when every value is
+      at or above 0: the t interval with its lower end clipped at 0;
+    - otherwise (EBIT, a margin, a difference) the plain t interval of :func:`mean_ci`.
+
+    The mean is always the sample mean (a logit interval is not centred on it; it is
+    widened to hold it in the rare case it would not).
+
+    Args:
+        values: The KPI over replications; NaN marks a missing one.
+        spec: The KPI's registry entry, or its key (:func:`sim.kpis.registry.describe`).
+        level: Confidence level, strictly between 0 and 1.
+
+    Returns:
+        ``(mean, low, high, n)`` as :func:`mean_ci`.
+
+    Examples:
+        >>> m, lo, hi, n = kpi_ci([0.95, 0.99], "order_accuracy")
+        >>> 0.0 <= lo < m < hi <= 1.0
+        True
+    """
+    spec = describe(spec) if isinstance(spec, str) else spec
+    x = np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype=float)
+    x = x[~np.isnan(x)]
+    mean, low, high, n = mean_ci(x, level)
+    if n < 2 or not low < high:
+        return mean, low, high, n
+    lo_b, hi_b = spec.bounds
+    if lo_b is not None and hi_b is not None:
+        u = (x - lo_b) / (hi_b - lo_b)
+        if np.all((u > 0.0) & (u < 1.0)):
+            _, zlo, zhi, _ = mean_ci(np.log(u / (1.0 - u)), level)
+            low = lo_b + (hi_b - lo_b) / (1.0 + math.exp(-zlo))
+            high = lo_b + (hi_b - lo_b) / (1.0 + math.exp(-zhi))
+            return mean, min(low, mean), max(high, mean), n
+        return mean, max(low, lo_b), min(high, hi_b), n
+    if lo_b is not None and np.all(x >= lo_b):
+        return mean, max(low, lo_b), high, n
+    return mean, low, high, n
+
+
 def summarise(tidy: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Per scenario and KPI: mean with confidence interval, and paired difference to reference.
 
     The reference is the scenario with ``scenario_index`` 0 (the first one the user gave;
     if there is no index 0, the smallest index). For each replication present in both, the
     difference is value(scenario) - value(reference), matched on ``replication``; pairs with
-    NaN on either side are dropped and :func:`mean_ci` is applied to the differences. The
+    NaN on either side are dropped and :func:`mean_ci` is applied to the differences; the
+    mean's own interval is :func:`kpi_ci`'s, inside the KPI's bounds. The
     reference's own differences are exactly 0, so its interval is (0.0, 0.0) when n >= 2.
 
     Args:
@@ -162,7 +216,7 @@ def summarise(tidy: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     for (scenario, index, kpi), group in df.groupby(
             ["scenario", "scenario_index", "kpi"], sort=False, observed=True):
-        mean, low, high, n = mean_ci(group["value"].to_numpy(), level)
+        mean, low, high, n = kpi_ci(group["value"].to_numpy(), str(kpi), level)
         d_mean, d_low, d_high, _ = mean_ci(group["diff"].to_numpy(), level)
         rows.append({"scenario": scenario, "scenario_index": int(str(index)), "kpi": kpi, "n": n,
                      "mean": mean, "ci_low": low, "ci_high": high,

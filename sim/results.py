@@ -1,6 +1,7 @@
 """One self-describing results folder per run, written atomically.
 
-A finished run lives in ``<root>/<scenario_name>/seed-<seed>/``::
+A finished run lives in ``<root>/<folder>/seed-<seed>/`` (the folder: the scenario name, or
+the readable name of a variant, :mod:`sim.labels`)::
 
     scenario.yaml        the resolved scenario
     kpis.json            canonical JSON (byte-identical for identical KPIs)
@@ -9,7 +10,7 @@ A finished run lives in ``<root>/<scenario_name>/seed-<seed>/``::
     manifest.json        written last: status "complete", versions, timing, sha256 of every file
 
 Everything is written into a private sibling folder
-``<root>/<scenario_name>/.seed-<seed>.partial-<pid>-<hex>`` (:attr:`RunFolder.tmp`), and
+``<root>/<folder>/.seed-<seed>.partial-<pid>-<hex>`` (:attr:`RunFolder.tmp`), and
 :meth:`RunFolder.commit` renames it to the final path once the manifest is on disk. So a folder
 at the final path always holds a complete run: an exception (KeyboardInterrupt included)
 deletes the partial folder, and a killed process leaves only a ``.partial-*`` folder that
@@ -240,27 +241,33 @@ class RunFolder:
     :class:`ResultsError`; call :meth:`abort` to discard them on purpose.
     """
 
-    def __init__(self, root: Path, scenario_name: str, seed: int, overwrite: bool = False) -> None:
+    def __init__(self, root: Path, scenario_name: str, seed: int, overwrite: bool = False,
+                 folder: str | None = None) -> None:
         """Describe the run folder; nothing is touched until :meth:`open`.
 
         Args:
             root: Results root; created if missing.
-            scenario_name: Scenario name, used as a folder name.
+            scenario_name: Scenario name, recorded in the manifest (and the folder name
+                when ``folder`` is None).
             seed: Non-negative random seed of the run.
             overwrite: Replace a complete run already at the final path.
+            folder: The folder's name under ``root`` (:func:`sim.labels.folder_name`).
 
         Raises:
-            ValueError: If ``scenario_name`` is not a plain name or ``seed`` is negative.
+            ValueError: If ``scenario_name`` or ``folder`` is not a plain name or ``seed`` is
+                negative.
         """
-        if not _NAME.match(scenario_name):
-            raise ValueError(f"scenario name {scenario_name!r} cannot be used as a folder name")
+        folder = scenario_name if folder is None else folder
+        for name in (scenario_name, folder):
+            if not _NAME.match(name):
+                raise ValueError(f"scenario name {name!r} cannot be used as a folder name")
         if isinstance(seed, bool) or int(seed) != seed or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         self.root = Path(root)
         self.scenario_name = scenario_name
         self.seed = int(seed)
         self.overwrite = overwrite
-        self.final = self.root / scenario_name / f"seed-{self.seed}"
+        self.final = self.root / folder / f"seed-{self.seed}"
         self._tmp: Path | None = None
         self._state = "new"  # -> "open" -> "committed" or "aborted"
         self._started_utc = ""

@@ -8,7 +8,6 @@ validation, so the resolved scenario written with the results is exactly what ra
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from sim import checks
+from sim import checks, labels
 from sim.eventlog import EventLog
-from sim.kpis.horizon import horizon_warnings
+from sim.kpis.horizon import horizon_warnings, short_windows
 from sim.model import OmniModel, dominant_wait
 from sim.results import COMPLETE, FAILED, RunFolder, cleanup_stale
 from sim.scenario import WARMUP_TOO_LONG, Loaded, Scenario, ScenarioError, load
@@ -65,13 +64,15 @@ def _one_source(field: str, option: str, overrides: Sequence[str]) -> None:
 
 
 def run_label(loaded: Loaded, overrides: Sequence[str], days: float | None) -> str:
-    """Folder name of a run: the scenario name, plus a hash of the resolved scenario when
-    ``--set`` or ``--days`` changed it (so variants never overwrite each other)."""
-    name = loaded.scenario.name
-    if not overrides and days is None:
-        return name
-    digest = hashlib.sha256(loaded.resolved_yaml().encode()).hexdigest()[:8]
-    return f"{name}+{digest}"
+    """The readable label of a run (:func:`sim.labels.run_label`): the scenario name, the
+    ``--set`` overrides and ``--days`` when it is not the scenario's own horizon."""
+    default = None
+    if days is not None and loaded.path is not None:
+        try:
+            default = load(loaded.path, overrides).scenario.horizon / 24.0
+        except ScenarioError:  # the own horizon is not valid with these overrides
+            default = None
+    return labels.run_label(loaded.scenario.name, overrides, days, default_days=default)
 
 
 @dataclass
@@ -133,15 +134,19 @@ def run_replication(loaded: Loaded, *, eventlog: EventLog | None = None,
 
 
 def run_to_folder(loaded: Loaded, out: Path, label: str, *,
-                  progress: Progress | None = None) -> tuple[Path, Replication]:
-    """Run into ``out/<label>/seed-<seed>/``, atomically; a previous run there is replaced.
+                  progress: Progress | None = None,
+                  made_by: dict[str, Any] | None = None) -> tuple[Path, Replication]:
+    """Run into ``out/<folder>/seed-<seed>/``, atomically; a previous run of the same label
+    there is replaced. The folder is named from the readable ``label``
+    (:func:`sim.labels.unique_folder`); the manifest records ``label`` and ``made_by``.
 
     A run whose self-checks fail (:func:`sim.checks.failed`) is written with status
     "failed", so no reader takes it for a complete run; the caller reports it.
     """
     cleanup_stale(out)
     sc = loaded.scenario
-    with RunFolder(out, label, sc.seed, overwrite=True) as folder:
+    name = labels.unique_folder(out, label)
+    with RunFolder(out, sc.name, sc.seed, overwrite=True, folder=name) as folder:
         with EventLog(folder.tmp / "eventlog.parquet", objects=True) as log:
             rep = run_replication(loaded, eventlog=log, progress=progress)
         folder.write_text("scenario.yaml", loaded.resolved_yaml())
@@ -149,12 +154,15 @@ def run_to_folder(loaded: Loaded, out: Path, label: str, *,
         folder.write_json("stations.json", rep.stations)
         folder.write_parquet("timeseries.parquet", rep.timeseries)
         final = folder.commit({
+            "label": label,
+            "made_by": made_by or labels.made_by(sc.name, [], None, sc.seed, 1, ""),
             "days": sc.horizon / 24.0,
             "warmup_days": sc.warmup / 24.0,
             "warmup": rep.warmup,
             "opening": sc.opening.state,
             "customer_base": rep.base,
             "warnings": rep.warnings,
+            "too_short": [w.key for w in short_windows(sc)],
             "source": str(loaded.path) if loaded.path else None,
             "terminal_states": rep.terminal,
             "customers": sum(rep.terminal.values()),

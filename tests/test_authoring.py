@@ -74,7 +74,7 @@ def test_init_writes_a_commented_file_that_validates_and_runs(tmp_path: Path) ->
     assert code == 0, err
     import json
 
-    assert json.loads(out)["revenue"] >= 0
+    assert json.loads(out)["kpis"]["revenue"] >= 0
 
 
 def test_init_b2b_and_defaults_validate(tmp_path: Path) -> None:

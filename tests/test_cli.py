@@ -438,7 +438,10 @@ def test_run_json_prints_one_object_with_every_kpi(jobs: Jobs) -> None:
     assert res.returncode == 0, res.stderr
     assert res.stdout.startswith("{") and res.stdout.endswith("}\n")
     assert res.stdout.count("\n") == 1, "stdout holds more than the JSON object"
-    kpis = json.loads(res.stdout, parse_constant=_reject_constant)
+    data = json.loads(res.stdout, parse_constant=_reject_constant)
+    assert {"scenario", "label", "seed", "days", "folder", "overrides", "kpis"} <= set(data)
+    assert (data["scenario"], data["seed"]) == ("baseline", 5)
+    kpis = data["kpis"]
     assert isinstance(kpis, dict)
     missing = [name for name in KPI_NAMES if name not in kpis]
     assert not missing, f"KPIs missing from --json: {missing}"
@@ -473,7 +476,9 @@ def test_run_writes_a_complete_results_folder(jobs: Jobs) -> None:
     conservation = manifest["checks"]["conservation"]
     assert conservation and all(check["ok"] for check in conservation.values()), conservation
     # kpis.json holds the numbers printed with --json
-    assert json.loads((folder / "kpis.json").read_text(encoding="utf-8")) == json.loads(res.stdout)
+    assert json.loads((folder / "kpis.json").read_text(encoding="utf-8")) == \
+        json.loads(res.stdout)["kpis"]
+    assert json.loads(res.stdout)["folder"] == str(folder)
     # scenario.yaml is the resolved scenario that ran: seed and --days applied, still valid
     ran = validate(yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8")))
     assert ran.seed == 5 and ran.horizon == 20 * 24.0 and ran.name == "baseline"
@@ -492,4 +497,5 @@ def test_same_seed_gives_byte_identical_kpis(jobs: Jobs) -> None:
     assert kpis["seed5"] == kpis["seed5-again"], "same command, different kpis.json"
     assert kpis["seed5"] == kpis["seed5-hashseed"], "kpis.json depends on PYTHONHASHSEED"
     assert kpis["seed5"] != kpis["seed6"], "--seed 6 gave the same kpis.json as --seed 5"
-    assert jobs.result("sim:seed5").stdout == jobs.result("sim:seed5-again").stdout
+    again = [json.loads(jobs.result(f"sim:{k}").stdout) for k in ("seed5", "seed5-again")]
+    assert again[0]["kpis"] == again[1]["kpis"] and again[0]["label"] == again[1]["label"]

@@ -182,7 +182,7 @@ def test_a_kpi_added_to_the_registry_reaches_every_view(with_new_kpi, tmp_path):
     out = str(tmp_path)
     table = _omnisim("run", SMALL, "--days", "2", "--out", out)
     assert "Carts per visit" in table and "carts_per_visit" in table
-    kpis = json.loads(_omnisim("run", SMALL, "--days", "2", "--out", out, "--json"))
+    kpis = json.loads(_omnisim("run", SMALL, "--days", "2", "--out", out, "--json"))["kpis"]
     assert 0.0 < kpis["carts_per_visit"] < 1.0
 
     variant = tmp_path / "small-b.yaml"

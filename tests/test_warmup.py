@@ -90,7 +90,8 @@ def test_manifest_records_the_warmup(small_run: Path) -> None:
     assert w["used_days"] == man["warmup_days"] == 1.0
     assert w["covered"] == (w["used_days"] >= w["suggested_days"])
     assert man["opening"] == "steady"
-    assert any("dso_days" in text for text in man["warnings"]), "a 4-day run is too short"
+    assert any(text.startswith("DSO: ") for text in man["warnings"]), "a 4-day run is too short"
+    assert "dso_days" in man["too_short"]
 
 
 @pytest.mark.parametrize("days, short", [("30", True), ("130", False)])
@@ -102,11 +103,12 @@ def test_run_warns_when_the_window_is_too_short(tmp_path: Path, days: str, short
                                      "--out", str(tmp_path), "--json"])
     assert code == 0, err
     json.loads(out)  # stdout holds only the JSON
-    warned = [line for line in err.splitlines() if "needs a statistics window" in line]
+    warned = [line for line in err.splitlines() if "run at least" in line]
     assert bool(warned) == short, err
     if short:
         assert all(line.startswith("omnisim: warning: ") for line in warned)
-        assert any("dso_days" in line for line in warned)
+        assert any(line.startswith("omnisim: warning: DSO: ") and "payment terms" in line
+                   for line in warned)
 
 
 def test_run_warns_when_the_warmup_is_shorter_than_mser5_suggests(tmp_path: Path) -> None:

@@ -74,9 +74,11 @@ def cli() -> None:
               help="Override a scenario field, e.g. --set links.stock_sync.interval='1 h'. "
                    "Repeatable; values are type-checked like the file.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("results"),
-              show_default=True, help="Results root; the run goes to OUT/<scenario>/seed-<seed>/.")
+              show_default=True, help="Results root; the run goes to OUT/<name>/seed-<seed>/ "
+                   "(the scenario's name, with the --set and --days of a variant).")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print the KPIs as one JSON object on stdout and nothing else.")
+              help="Print one JSON object on stdout and nothing else: scenario, label, seed, "
+                   "days, folder, overrides, warnings and the KPIs under 'kpis'.")
 @xlsx_option
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when stderr is a terminal).")
@@ -89,12 +91,16 @@ def run(scenario: str, seed: int | None, days: float | None, overrides: tuple[st
     Writes a results folder with the resolved scenario, KPIs, a time series, the event log
     (Parquet) and a manifest; the folder only appears once the run is complete.
     """
+    from sim.labels import command_line, made_by
     from sim.runner import prepare, run_label, run_to_folder
 
     check_xlsx(xlsx)
     loaded = prepare(scenario, overrides, seed=seed, days=days)
     check_size(loaded, force)
     label = run_label(loaded, overrides, days)
+    sc = loaded.scenario
+    made = made_by(sc.name, overrides, sc.horizon / 24.0, sc.seed, 1,
+                   command_line("run", [scenario], overrides, days=days, seed=seed))
     show = sys.stderr.isatty() if progress is None else progress
     total_days = loaded.scenario.horizon / 24.0
     with progress_bar(show, loaded.scenario.name) as bar:
@@ -104,7 +110,7 @@ def run(scenario: str, seed: int | None, days: float | None, overrides: tuple[st
             if bar is not None:
                 bar.update(task, completed=now / 24.0)
 
-        folder, rep = run_to_folder(loaded, out, label, progress=tick)
+        folder, rep = run_to_folder(loaded, out, label, progress=tick, made_by=made)
     for warning in rep.warnings:
         click.echo(f"omnisim: warning: {warning}", err=True)
     from sim.checks import failed
@@ -117,23 +123,27 @@ def run(scenario: str, seed: int | None, days: float | None, overrides: tuple[st
     if xlsx is not None:
         write_xlsx(folder, xlsx)
     if as_json:
-        click.echo(json.dumps(rep.kpis, sort_keys=True, allow_nan=False))
+        click.echo(json.dumps({"scenario": sc.name, "label": label, "seed": sc.seed,
+                               "days": sc.horizon / 24.0, "folder": str(folder),
+                               "overrides": made["overrides"], "warnings": rep.warnings,
+                               "kpis": rep.kpis}, sort_keys=True, allow_nan=False))
         return
-    _print_run(loaded.scenario.name, rep, folder)
+    _print_run(label, sc.currency, rep, folder)
 
 
-def _print_run(name: str, rep: Any, folder: Path) -> None:
+def _print_run(label: str, currency: str, rep: Any, folder: Path) -> None:
     from rich.table import Table
 
+    from sim.kpis.display import heading
     from sim.kpis.registry import View, shown_in
 
     con = console()
-    t = Table(title=f"{name}: KPIs after warm-up", title_justify="left")
+    t = Table(title=f"{label}: KPIs after warm-up", title_justify="left")
     t.add_column("KPI")
     t.add_column("value", justify="right")
     t.add_column("key", style="dim")
     for k in shown_in(View.RUN):
-        t.add_row(k.heading, format_value(rep.kpis.get(k.key), k.format_spec), k.key)
+        t.add_row(heading(k, currency), format_value(rep.kpis.get(k.key), k.format_spec), k.key)
     con.print(t)
     util = sorted(rep.kpis["utilisation"].items(), key=lambda kv: -kv[1])[:6]
     con.print("Busiest resources: " + ", ".join(f"{n} {u:.0%}" for n, u in util))

@@ -4,7 +4,6 @@ and a slide figure."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import sys
@@ -43,14 +42,6 @@ def ladder_refs(ladder: str) -> list[str]:
     return [str(p) for p in files]
 
 
-def _label(refs: list[str], ladder: str | None, overrides: tuple[str, ...],
-           days: float | None, replications: int) -> str:
-    if ladder and not overrides and days is None:
-        return f"compare-{ladder}"
-    key = json.dumps([refs, overrides, days, replications, ladder])
-    return f"compare-{ladder or 'scenarios'}+{hashlib.sha256(key.encode()).hexdigest()[:8]}"
-
-
 @click.command()
 @click.argument("scenarios", nargs=-1)
 @click.option("--ladder", type=click.Choice(LADDERS),
@@ -73,7 +64,9 @@ def _label(refs: list[str], ladder: str | None, overrides: tuple[str, ...],
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="Worker processes for process/LocalCluster (default: all cores).")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print one JSON object with every scenario's KPIs and nothing else.")
+              help="Print one JSON object and nothing else: label, scenario (the names), "
+                   "seed, seeds, replications, days, folder, overrides, warnings and "
+                   "'scenarios', each with its KPIs under 'kpis'.")
 @click.option("--kpi", "kpis", multiple=True, metavar="KEY",
               help="Show only this KPI in the table and the JSON (repeatable; a family such "
                    "as 'utilisation' gives all its children; every KPI is saved; keys in "
@@ -111,25 +104,35 @@ def compare(scenarios: tuple[str, ...], ladder: str | None, replications: int, s
     check_keys(kpis)  # before anything runs, as the output file
     check_xlsx(xlsx)
     check_executor(executor, scheduler, workers)  # local workers import while we read
+    from sim.kpis.horizon import short_windows, worst
+    from sim.labels import command_line, compare_label, made_by
     from sim.replicate import bottlenecks, plan
     from sim.runner import prepare
-
     extra = tuple(overrides) + ((f"warmup={warmup}",) if warmup else ())
-    names, currencies = [], []
+    names, currencies, short = [], [], []
     for ref in refs:  # validate everything here, before any worker starts
         loaded = prepare(ref, extra, seed=seed, days=days)
         check_size(loaded, force)
         names.append(loaded.scenario.name)
         currencies.append(loaded.scenario.currency)
+        short += short_windows(loaded.scenario)
     if len(set(names)) != len(names):
         raise CliError(f"scenario names must differ: {', '.join(names)}")
+    label = compare_label(names, ladder, extra, days)
+    made = made_by(names, extra, days, seed, replications, command_line(
+        "compare", [] if ladder else list(scenarios), overrides, days=days, seed=seed,
+        replications=replications, options=(["--ladder", ladder] if ladder else [])
+        + (["--warmup", warmup] if warmup else [])))
+    short = worst(short)
+    warnings = _warn([w.sentence() for w in short] + few_replications(replications))
     jobs = plan(refs, replications, seed, extra, days)
     show = sys.stderr.isatty() if progress is None else progress
     outcomes = run_jobs(jobs, executor, workers, scheduler, show=show, label="replications",
                         counter="{task.completed}/{task.total}")
     result = _summarise(outcomes, names, bottlenecks(outcomes))
-    folder = _write(out, _label(refs, ladder, overrides, days, replications), seed, refs,
-                    extra, days, outcomes, result, replications, ladder)
+    record = {"label": label, "made_by": made, "warnings": warnings,
+              "too_short": [w.key for w in short]}
+    folder = _write(out, record, seed, refs, extra, days, outcomes, result, replications)
     _fail_on_checks(outcomes, folder)
     from sim.kpis.registry import View, shown_in
 
@@ -138,10 +141,34 @@ def compare(scenarios: tuple[str, ...], ladder: str | None, replications: int, s
     if xlsx is not None:
         write_xlsx(folder, xlsx)
     if as_json:
-        click.echo(json.dumps(only(result["json"], shown) if kpis else result["json"],
+        data = only(result["json"], shown) if kpis else result["json"]
+        click.echo(json.dumps({"label": label, "scenario": names, "seed": seed,
+                               "seeds": [seed + r for r in range(replications)],
+                               "replications": replications, "days": days,
+                               "folder": str(folder), "overrides": made["overrides"],
+                               "warnings": warnings, **data},
                               allow_nan=False, sort_keys=False))
         return
     _print(result, shown, "/".join(dict.fromkeys(currencies)), replications, folder, xlsx)
+
+
+#: fewer replications than this give an interval too wide to read (t quantile 12.7 with 2)
+MIN_REPLICATIONS = 3
+
+
+def _warn(lines: list[str]) -> list[str]:
+    """Print one ``omnisim: warning:`` line each on stderr; the lines, for the manifest."""
+    for line in lines:
+        click.echo(f"omnisim: warning: {line}", err=True)
+    return lines
+
+
+def few_replications(replications: int) -> list[str]:
+    """The warning for too few replications (none from :data:`MIN_REPLICATIONS` on)."""
+    if replications >= MIN_REPLICATIONS:
+        return []
+    return [f"intervals: {replications} replications give 95% intervals about "
+            "6 times wider than 3 do (Student t with 1 degree of freedom); use -r 3 or more"]
 
 
 def _fail_on_checks(outcomes: list, folder: Path) -> None:
@@ -192,16 +219,18 @@ def _num(x: Any) -> float | None:
     return round(x, 10) if math.isfinite(x) else None
 
 
-def _write(out: Path, label: str, seed: int, refs: list[str], extra: tuple[str, ...],
-           days: float | None, outcomes: list, result: dict, replications: int,
-           ladder: str | None) -> Path:
+def _write(out: Path, record: dict[str, Any], seed: int, refs: list[str],
+           extra: tuple[str, ...], days: float | None, outcomes: list, result: dict,
+           replications: int) -> Path:
     from analysis.plots import ladder_figure
     from sim.kpis.registry import View, shown_in
+    from sim.labels import unique_folder
     from sim.results import COMPLETE, FAILED, RunFolder, canonical_json, cleanup_stale
     from sim.runner import prepare
 
     cleanup_stale(out)
-    with RunFolder(out, label, seed, overwrite=True) as folder:
+    name = unique_folder(out, record["label"], "compare-")
+    with RunFolder(out, name, seed, overwrite=True) as folder:
         for i, ref in enumerate(refs):
             loaded = prepare(ref, extra, seed=seed, days=days)
             folder.write_text(f"scenario-{i + 1}-{loaded.scenario.name}.yaml",
@@ -211,10 +240,11 @@ def _write(out: Path, label: str, seed: int, refs: list[str], extra: tuple[str, 
         folder.write_text("replications.csv", tidy.to_csv(index=False))
         folder.write_text("summary.csv", result["summary"].to_csv(index=False))
         folder.write_text("summary.json", canonical_json(result["json"]))
-        title = f"{ladder or 'Scenarios'}: means with 95% CI ({replications} replications)"
+        title = f"{record['label']}: means with 95% CI ({replications} replications)"
         ladder_figure(result["summary"], [k.key for k in shown_in(View.SLIDE)],
-                      folder.tmp / "ladder.png", title)
+                      folder.tmp / "ladder.png", title, short=record["too_short"])
         return folder.commit({
+            **record,
             "kind": "compare", "scenarios": [s["name"] for s in result["json"]["scenarios"]],
             "replications": replications, "seeds": [seed + r for r in range(replications)],
             "overrides": list(extra), "days": days,

@@ -193,7 +193,8 @@ def _show(folder: Path, sw: Any, kpis: tuple[str, ...], as_json: bool,
     if as_json:
         m = res.manifest
         click.echo(json.dumps({
-            "scenario": sw.scenario, "ref": sw.ref, "folder": str(folder),
+            "scenario": sw.scenario, "label": res.label, "seed": sw.seed, "ref": sw.ref,
+            "folder": str(folder),
             "parameters": res.parameters, "design": sw.design,
             "replications": sw.replications, "seeds": m["seeds"], "days": sw.days,
             "overrides": list(sw.overrides), "currency": res.currency, "points": rows,

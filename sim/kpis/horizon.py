@@ -11,7 +11,10 @@ duration from the scenario's own parameters (queueing ignored, as in
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sim.opening import fulfilment_mean, link_mean_wait, open_invoice_mean
 from sim.scenario import BusinessSegment
@@ -54,18 +57,70 @@ def lead_to_cash_min_days(sc: Scenario) -> float:
                default=0.0)
 
 
-def horizon_warnings(sc: Scenario) -> list[str]:
-    """One sentence per KPI whose statistics window (horizon less warm-up) is shorter than
-    its ``min_days``, in registry order."""
+#: why each rule's KPI needs its window, as the warning says it
+REASONS: dict[Callable[[Any], float], str] = {
+    dso_min_days: "the longest payment terms plus the mean late delay",
+    quote_to_cash_min_days: "the typical B2B quote-to-cash time",
+    lead_to_cash_min_days: "the typical B2B lead-to-cash time",
+}
+
+
+@dataclass(frozen=True)
+class ShortWindow:
+    """A KPI whose statistics window is shorter than it needs (days)."""
+
+    key: str
+    label: str
+    reason: str
+    need: float      # the KPI's min_days
+    horizon: float   # the run's days
+    warmup: float    # its warm-up days
+
+    @property
+    def window(self) -> float:
+        """Days of the statistics window (horizon less warm-up)."""
+        return self.horizon - self.warmup
+
+    @property
+    def run_at_least(self) -> int:
+        """The days to run instead: warm-up plus the need, rounded up to 10 days."""
+        return int(math.ceil((self.warmup + self.need) / 10.0 - 1e-9) * 10)
+
+    def sentence(self) -> str:
+        """The warning, e.g. ``"DSO: 30 days less the 14-day warm-up is shorter than the
+        longest payment terms plus the mean late delay (52 d); run at least 70 days"``."""
+        after = f" less the {self.warmup:g}-day warm-up" if self.warmup > 0 else ""
+        return (f"{self.label}: {self.horizon:g} days{after} is shorter than {self.reason} "
+                f"({self.need:.0f} d); run at least {self.run_at_least} days")
+
+
+def short_windows(sc: Scenario) -> list[ShortWindow]:
+    """The KPIs whose statistics window (horizon less warm-up) is shorter than their
+    ``min_days``, in registry order."""
     from sim.kpis.registry import kpis  # the registry imports the rules above
 
-    window = (sc.horizon - sc.warmup) / DAY
+    horizon, warmup = sc.horizon / DAY, sc.warmup / DAY
     out = []
     for k in kpis():
         if k.min_days is None:
             continue
         need = k.min_days(sc)
-        if window < need:
-            out.append(f"{k.label} ({k.key}) needs a statistics window of at least "
-                       f"{need:.0f} days; this run has {window:g} (raise --days)")
+        if horizon - warmup < need:
+            reason = REASONS.get(k.min_days, "the time it needs to mean anything")
+            out.append(ShortWindow(k.key, k.label, reason, need, horizon, warmup))
     return out
+
+
+def horizon_warnings(sc: Scenario) -> list[str]:
+    """One sentence per KPI whose statistics window is too short (:func:`short_windows`)."""
+    return [w.sentence() for w in short_windows(sc)]
+
+
+def worst(found: Iterable[ShortWindow]) -> list[ShortWindow]:
+    """One per KPI, the one short of the most days (several scenarios of a comparison),
+    in the order first seen."""
+    by: dict[str, ShortWindow] = {}
+    for w in found:
+        if w.key not in by or w.need - w.window > by[w.key].need - by[w.key].window:
+            by[w.key] = w
+    return list(by.values())

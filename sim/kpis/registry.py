@@ -222,7 +222,7 @@ KPIS: tuple[Kpi | Family, ...] = (
     Kpi("ebit", "EBIT", "operating profit (EBIT)", MONEY, HIGHER,
         function(books.ebit, "`kpi.gross_profit` - `kpi.total_cost`"),
         "operating profit: `revenue` - `cogs` - `total_cost` (cost to serve, every bucket "
-        "of `cost_breakdown`)", shown={RUN, *HEADLINE}),
+        "of `cost_breakdown`)", shown={RUN, *HEADLINE}, signed=True),
     Kpi("ebit_margin", "EBIT margin", "the EBIT margin", SHARE, HIGHER,
         ratio(kpi("ebit"), kpi("revenue")), "`ebit` / `revenue` (negative for a loss)",
         shown={RUN, *HEADLINE, SLIDE}, bounded=False),
@@ -233,12 +233,12 @@ KPIS: tuple[Kpi | Family, ...] = (
         "less its non-cash bucket `bad_debt`; price concessions such as `leakage` and loyalty "
         "discounts count as cash: the customer pays that much less) - payments to suppliers "
         "for stock received (purchases at `catalog.unit_cost`, paid after "
-        "`catalog.supplier_terms`)", shown={RUN, *HEADLINE}),
+        "`catalog.supplier_terms`)", shown={RUN, *HEADLINE}, signed=True),
     Kpi("working_capital", "Working capital", "working capital", MONEY, LOWER,
         function(books.working_capital, "receivables + unbilled + inventory_value - payables"),
         "mean over the window (sampled every `sample_interval`, like DSO's receivables) of "
         "receivables (billed) + unbilled deliveries + stock on hand at `catalog.unit_cost` - "
-        "payables to suppliers: see `working_capital_parts`", shown={RUN}),
+        "payables to suppliers: see `working_capital_parts`", shown={RUN}, signed=True),
     Family("working_capital_parts", "Working capital by part", "working capital by part",
            MONEY, LOWER, "mean balances over the window (sampled every `sample_interval`)",
            parts=(Part("receivables", formula=function(books.balance("receivables"),

@@ -105,6 +105,8 @@ class Kpi:
             KPI means anything for a scenario (``min_days(scenario)``; None: any window),
             e.g. DSO needs the longest payment terms plus the mean late delay
             (:mod:`sim.kpis.horizon`); ``omnisim run`` and the manifest warn below it.
+        signed: Whether an amount or count may be negative (EBIT, cash flow); otherwise
+            a KPI that is not a share lies at or above 0 (:attr:`bounds`).
     """
 
     key: str
@@ -120,11 +122,22 @@ class Kpi:
     decimals: int | None = None
     in_results: bool = True
     min_days: Callable[[Any], float] | None = None
+    signed: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shown", frozenset(self.shown))
         if self.bounded is None:
             object.__setattr__(self, "bounded", self.unit.bounded)
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        """The range its values lie in (None: unbounded on that side): [0, 1] for a bounded
+        share, [0, 100] for a score, [0, inf) for everything else that is not signed."""
+        if self.unit is Unit.SHARE:
+            return (0.0, 1.0) if self.bounded else (None, None)
+        if self.unit is Unit.SCORE:
+            return 0.0, 100.0
+        return (None, None) if self.signed else (0.0, None)
 
     def evaluate(self, source: Any) -> Any:
         """The KPI's value from ``source`` (a run's context or a snapshot)."""
