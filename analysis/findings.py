@@ -244,7 +244,7 @@ def business_case(res: Results, summary: pd.DataFrame | None) -> str:
         return (f"No business case in these results: no scenario shows a clear difference in "
                 f"EBIT or operating cash flow against {ref}{over} (the nearest: "
                 f"{best['scenario']}, {'; '.join(t for t, _ in found)}).")
-    return (f"Business case, {best['scenario']} against {ref}{over}: "
+    return (f"{best['scenario']} against {ref}{over}: "
             f"{'; '.join(t for t, _ in found)}.")
 
 

@@ -35,7 +35,7 @@ from analysis.findings import (
     paired_summary,
     station_name,
 )
-from analysis.plots import ladder_figure
+from analysis.plots import axis_label, ladder_figure
 from analysis.results import Results
 from analysis.shapes import read_json
 from analysis.stats import describe_difference, mean_ci
@@ -225,7 +225,8 @@ def _what_ran(res: Results) -> str:
                     + (f" ({warm:g} of warm-up)" if isinstance(warm, int | float) else ""))
     if m.get("overrides"):
         bits.append("overrides: " + ", ".join(m["overrides"]))
-    bits.append(f"omnisim {m.get('omnisim_version') or ''}, finished {m.get('finished_utc')}")
+    version = f"omnisim {m['omnisim_version']}, " if m.get("omnisim_version") else ""
+    bits.append(f"{version}finished {m.get('finished_utc')}")
     return f"<p class=ran>{html.escape(' · '.join(str(b) for b in bits))}</p>"
 
 
@@ -291,9 +292,11 @@ def _figures(res: Results, summary: pd.DataFrame | None) -> tuple[list[str], lis
                 if kind == "slide":
                     if res.kind != "compare" or summary is None:
                         continue
-                    ladder_figure(summary, [k.key for k in shown_in(View.SLIDE)], png,
+                    slide = [k.key for k in shown_in(View.SLIDE)]
+                    ladder_figure(summary, slide, png,
                                   f"{len(res.scenarios)} scenarios: means with 95% CI "
-                                  f"({res.manifest.get('replications')} replications)")
+                                  f"({res.manifest.get('replications')} replications)",
+                                  {k: axis_label(k, res.currency) for k in slide})
                 else:
                     draw(res, kind, png)
             except NotApplicable:

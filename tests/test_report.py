@@ -89,7 +89,7 @@ def test_difference_text_rounds_to_the_intervals_precision():
 def test_business_case_names_ebit_and_cash_or_says_there_is_none(small_compare):
     res = load(small_compare)
     text = business_case(res, _summary())
-    assert text.startswith("Business case, p6 against p1")
+    assert text.startswith("p6 against p1")
     assert "EBIT +8,000 USD [7,000, 9,000]" in text
     assert "Operating cash flow +100 USD [-50, 250] (no clear difference)" in text
     none = _summary()

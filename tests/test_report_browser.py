@@ -35,7 +35,7 @@ def shoot(browser: Any, html: Path, out: Path, name: str) -> dict[str, Any]:
         page.screenshot(path=str(out / f"report-{name}.png"))
         slide = page.locator("#fig-slide")
         if slide.count():
-            slide.scroll_into_view_if_needed()
+            slide.evaluate("e => e.scrollIntoView({block: 'start'})")
             page.screenshot(path=str(out / f"report-{name}-slide.png"))
         for table in page.locator("div.scroll").all():
             table.scroll_into_view_if_needed()
