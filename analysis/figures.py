@@ -365,7 +365,9 @@ def _level(t: pd.DataFrame, mask: pd.Series, target: str) -> tuple[float, float,
     return m, lo, hi
 
 
-def _tornado_rows(res: Results, target: str) -> list[tuple[str, tuple, tuple, str, str]]:
+def tornado_rows(res: Results, target: str) -> list[tuple[str, tuple, tuple, str, str]]:
+    """Per varied parameter, narrowest swing first: its label with unit, the target's (mean,
+    low, high) at the low and at the high level (see :func:`_level`), and the levels' words."""
     t = res.table
     lhs = res.manifest.get("design") == "lhs"
     rows = []
@@ -393,7 +395,7 @@ def tornado(res: Results, path: Path, target: str = "cost_per_order") -> Path:
     end carries its 95% confidence interval over replications."""
     if res.kind != "sweep":
         raise NotApplicable(f"tornado needs a sweep folder, this is a {res.kind} folder")
-    rows = _tornado_rows(res, target)
+    rows = tornado_rows(res, target)
     base = float(res.table[target].mean())
     label = _label(target, res.currency)
     with _figure(path, 8.5, 1.9 + 0.7 * len(rows)) as fig:
