@@ -7,21 +7,29 @@ state). Which kinds fit which folder:
 ========== ====================================================== ===================
 kind       what it shows                                          folders
 ========== ====================================================== ===================
-kpi        KPIs vs scenario (compare) or vs parameter (sweep),    compare, sweep, run
-           means with 95% confidence bands
+kpi        compare: every replication's value of the slide's KPIs compare, sweep
+           per scenario (dots and a box: the spread the slide's
+           intervals summarise); sweep: KPIs vs parameter, means
+           with 95% confidence bands
 funnel     lead-to-cash funnel per scenario (counts per stage)    run, compare, sweep
 ecdf       cycle-time distribution (lead to cash) per segment      run
 heatmap    utilisation of staffed resources over time (per day)   run
 cost       cost per order by bucket (staff, systems, ...)          run, compare, sweep
 tornado    sensitivity: KPI swing from each parameter's low to    sweep
-           high values
+           high values, with 95% intervals over replications
 queue      queue length over time at the bottleneck               run
 ========== ====================================================== ===================
+
+``kpi`` of a compare folder does not repeat the slide (``slide.png``, written by ``omnisim
+compare`` and shown in the report): the slide shows means and intervals, ``kpi`` the
+per-replication values behind them. Every axis and legend names its unit (the registry's, in
+the scenario currency for money).
 """
 
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,10 +38,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.plots import format_axis, ladder_figure, short_labels
+from analysis.plots import axis_label, format_axis, short_labels, unit_of
 from analysis.results import Results
-from analysis.stats import kpi_ci, summarise
-from sim.kpis.registry import View, cost_buckets, describe, family, shown_in
+from analysis.stats import kpi_ci
+from sim.kpis.registry import View, cost_buckets, family, shown_in
 
 KINDS = ("kpi", "funnel", "ecdf", "heatmap", "cost", "tornado", "queue")
 FITS = {"run": ("funnel", "ecdf", "heatmap", "queue", "cost"),
@@ -63,12 +71,27 @@ def too_short(manifest: dict[str, Any]) -> list[str]:
     return [str(k) for k in found] if isinstance(found, list) else []
 
 
-def _label(kpi: str) -> str:
+def _label(kpi: str, currency: str = "USD") -> str:
     """A KPI's label with its unit, from the registry."""
-    return describe(kpi).heading
+    return axis_label(kpi, currency)
 
 
-def _short_params(params: str) -> str:
+def param_label(res: Results, param: str) -> str:
+    """A varied parameter with its unit: durations are in hours inside omnisim, money in the
+    scenario currency (read from how the sweep's ``--vary`` wrote the values)."""
+    import re
+
+    name = param.split(".", 1)[-1]
+    spec = next((v.partition("=")[2] for v in res.manifest.get("vary", [])
+                 if v.partition("=")[0].strip() == param), "")
+    if re.search(r"\d\s*(s|sec|min|h|hours?|d|days?|w|weeks?)\b", spec):
+        return f"{name} (hours)"
+    if re.search(r"\d\s*[A-Z]{3}\b", spec):
+        return f"{name} ({res.currency})"
+    return name
+
+
+def short_params(params: str) -> str:
     """``a.b.staff=3; c.d.interval=6 h`` -> ``staff=3, interval=6 h``."""
     pairs = (p.strip().partition("=") for p in params.split(";"))
     return ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, _, v in pairs)
@@ -84,19 +107,10 @@ def groups(res: Results) -> tuple[str, list[str]]:
 
 
 def kpi(res: Results, path: Path) -> Path:
-    """Compare: the slide figure; sweep: each KPI against the first parameter (the second,
-    if any, as hue) with 95% t-interval bands over replications; run: a KPI table."""
+    """Compare: :func:`spread`; sweep: each KPI against the first parameter (the second, if
+    any, as hue) with 95% t-interval bands over replications; a run has none."""
     if res.kind == "compare":
-        if res.summary is not None:
-            summary = res.summary
-        elif res.tidy is not None:
-            summary = summarise(res.tidy)
-        else:
-            raise NotApplicable("kpi: this compare folder has no replications table")
-        return ladder_figure(summary, [k.key for k in shown_in(View.SLIDE)], path,
-                             f"{res.label}: means with 95% CI "
-                             f"({res.manifest.get('replications')} replications)",
-                             short=too_short(res.manifest))
+        return spread(res, path)
     if res.kind == "run":
         raise NotApplicable("kpi needs a compare or sweep folder (one run has no intervals)")
     t = res.table
@@ -133,8 +147,9 @@ def kpi(res: Results, path: Path) -> Path:
                 lab = None if h is None else (f"{h:g}" if isinstance(h, float) else str(h))
                 ax.plot(xs, m, "o-", color=color, label=lab)
                 ax.fill_between(xs, lo, hi, color=color, alpha=0.2, lw=0)
-            ax.set_title(_label(k), fontweight="bold")
-            ax.set_xlabel(x.split(".", 1)[-1])
+            ax.set_title(_label(k, res.currency), fontweight="bold")
+            ax.set_xlabel(param_label(res, x))
+            ax.set_ylabel(unit_of(k, res.currency))
             if xvals is not None and len(xvals) <= 12:
                 ax.set_xticks(xvals)
             format_axis(ax, k, t[k].to_numpy(dtype=float))
@@ -142,12 +157,58 @@ def kpi(res: Results, path: Path) -> Path:
             ax.set_visible(False)
         if hue:
             handles, labels = axes.flat[0].get_legend_handles_labels()
-            fig.legend(handles, labels, title=hue.split(".", 1)[-1], fontsize="small",
-                       loc="outside right upper")
+            fig.legend(handles, labels, title=param_label(res, hue), fontsize="small",
+                       loc="outside lower center", ncols=min(len(labels), 6))
         n = res.manifest.get("replications")
-        fig.suptitle(f"{res.label}: KPIs vs {x} "
+        fig.suptitle(f"{res.label}: KPIs vs {param_label(res, x)} "
                      + ("(Latin hypercube points)" if lhs else
                         f"(mean and 95% CI band over {n} replications)"),
+                     fontweight="bold")
+    return path
+
+
+def spread(res: Results, path: Path) -> Path:
+    """Compare: per KPI of the slide, every replication's value per scenario (dots) over a
+    box of their quartiles; the distribution behind the slide's means and intervals."""
+    import seaborn as sns
+
+    t = res.table
+    kpis = [k.key for k in shown_in(View.SLIDE) if k.key in t.columns
+            and t[k.key].notna().any()]
+    if not kpis:
+        raise NotApplicable("kpi: this compare folder has none of the slide's KPIs")
+    names = res.scenarios
+    ticks = short_labels(names)
+    ncols = min(4, len(kpis))
+    nrows = math.ceil(len(kpis) / ncols)
+    palette = dict(zip(names, sns.color_palette("colorblind", len(names)), strict=True))
+    with _figure(path, max(3.6 * ncols, 1.2 * len(names) * ncols), 3.4 * nrows + 1.0) as fig:
+        axes = fig.subplots(nrows, ncols, squeeze=False)
+        for ax, k in zip(axes.flat, kpis, strict=False):
+            groups_ = [t.loc[t["scenario"] == n, k].dropna().to_numpy(dtype=float)
+                       for n in names]
+            box = ax.boxplot([g if g.size else [np.nan] for g in groups_],
+                             positions=range(len(names)), widths=0.55, patch_artist=True,
+                             showfliers=False, medianprops={"color": "0.2"})
+            for patch, n in zip(box["boxes"], names, strict=True):
+                patch.set(facecolor=palette[n], alpha=0.35)
+            for i, (g, n) in enumerate(zip(groups_, names, strict=True)):
+                # spread the dots evenly across the box (no random jitter: the same folder
+                # always gives the same picture)
+                off = np.linspace(-0.12, 0.12, g.size) if g.size > 1 else np.zeros(g.size)
+                ax.scatter(i + off, g, s=36, color=palette[n], edgecolor="0.2",
+                           linewidth=0.6, zorder=3)
+            ax.set_title(textwrap.fill(_label(k, res.currency), 28), fontweight="bold",
+                         fontsize="medium")
+            ax.set_xlabel("")
+            ax.set_ylabel(unit_of(k, res.currency))
+            ax.set_xticks(range(len(names)), ticks, rotation=30 if len(names) > 3 else 0,
+                          ha="right" if len(names) > 3 else "center")
+            format_axis(ax, k, np.concatenate(groups_))
+        for ax in axes.flat[len(kpis):]:
+            ax.set_visible(False)
+        reps = res.manifest.get("replications")
+        fig.suptitle(f"Spread over {reps} replications: one dot per replication, box: quartiles",
                      fontweight="bold")
     return path
 
@@ -170,7 +231,7 @@ def funnel(res: Results, path: Path) -> Path:
         ax = fig.subplots()
         colors = sns.color_palette("colorblind", len(names))
         width = 0.8 / len(names)
-        labels = short_labels(names) if col == "scenario" else [_short_params(n) for n in names]
+        labels = short_labels(names) if col == "scenario" else [short_params(n) for n in names]
         for i, (name, color) in enumerate(zip(labels, colors, strict=True)):
             vals = means.iloc[i].to_numpy(dtype=float)
             xs = np.arange(len(stages)) + (i - (len(names) - 1) / 2) * width
@@ -248,7 +309,8 @@ def heatmap(res: Results, path: Path) -> Path:
     with _figure(path, min(4 + 0.14 * util.shape[1], 16), 1.2 + 0.38 * len(names)) as fig:
         ax = fig.subplots()
         sns.heatmap(util, ax=ax, vmin=0, vmax=1, cmap="rocket_r",
-                    cbar_kws={"label": "utilisation (sampled)"})
+                    cbar_kws={"label": "utilisation (% of servers busy, sampled)",
+                              "format": "{x:.0%}"})
         ax.set_xlabel("day")
         ax.set_ylabel("")
         fig.suptitle(f"Utilisation over time: {res.label} "
@@ -279,7 +341,7 @@ def cost(res: Results, path: Path) -> Path:
     means = means.loc[:, means.fillna(0).sum() > 0]
     import seaborn as sns
 
-    labels = short_labels(names) if col == "scenario" else [_short_params(n) for n in names]
+    labels = short_labels(names) if col == "scenario" else [short_params(n) for n in names]
     with _figure(path, max(8.0, 2.5 + 0.9 * len(names)), 5.2) as fig:
         ax = fig.subplots()
         colors = sns.color_palette("tab20", means.shape[1])
@@ -294,56 +356,82 @@ def cost(res: Results, path: Path) -> Path:
         ax.set_xticks(range(len(names)), labels, rotation=30 if len(names) > 4 else 0,
                       ha="right" if len(names) > 4 else "center")
         ax.set_ylabel(f"cost per order ({res.currency})")
-        ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  title=f"bucket ({res.currency} per order)", title_fontsize="x-small")
         fig.suptitle("Cost per order by bucket (mean over replications)", fontweight="bold")
     return path
 
 
-def tornado(res: Results, path: Path, target: str = "cost_per_order") -> Path:
-    """For each varied parameter: the KPI's mean at the parameter's lowest and highest value
-    (averaged over everything else), as a bar from low to high, widest swing on top."""
-    if res.kind != "sweep":
-        raise NotApplicable(f"tornado needs a sweep folder, this is a {res.kind} folder")
+def _level(t: pd.DataFrame, mask: pd.Series, target: str) -> tuple[float, float, float]:
+    """The target's mean over the rows of ``mask`` and its 95% t-interval over replications
+    (each replication's mean over the rows it has there: its seed is shared by every point,
+    so the replications are the independent units), inside the KPI's bounds
+    (:func:`analysis.stats.kpi_ci`)."""
+    per_rep = t.loc[mask].groupby("replication")[target].mean().to_numpy(dtype=float)
+    m, lo, hi, _ = kpi_ci(per_rep.tolist(), target)
+    return m, lo, hi
+
+
+def tornado_rows(res: Results, target: str) -> list[tuple[str, tuple, tuple, str, str]]:
+    """Per varied parameter, narrowest swing first: its label with unit, the target's (mean,
+    low, high) at the low and at the high level (see :func:`_level`), and the levels' words."""
     t = res.table
+    lhs = res.manifest.get("design") == "lhs"
     rows = []
     for p in res.parameters:
         vals = t[p]
-        if not pd.api.types.is_numeric_dtype(vals):
-            levels = sorted(vals.unique(), key=str)
+        numeric = pd.api.types.is_numeric_dtype(vals)
+        if lhs and numeric:
+            q = vals.quantile([0.25, 0.75])
+            lo_m, hi_m = vals <= q[0.25], vals >= q[0.75]
+            lo_l, hi_l = f"lowest quarter (<= {q[0.25]:g})", f"highest (>= {q[0.75]:g})"
         else:
-            q = vals.quantile([0.25, 0.75]) if res.manifest.get("design") == "lhs" else None
-            levels = [vals.min(), vals.max()] if q is None else [q[0.25], q[0.75]]
-        if res.manifest.get("design") == "lhs" and pd.api.types.is_numeric_dtype(vals):
-            lo_v = t.loc[vals <= levels[0], target].mean()
-            hi_v = t.loc[vals >= levels[-1], target].mean()
-            lo_l, hi_l = f"lowest quarter (<= {levels[0]:g})", f"highest (>= {levels[-1]:g})"
-        else:
-            lo_v = t.loc[vals == levels[0], target].mean()
-            hi_v = t.loc[vals == levels[-1], target].mean()
-            lo_l, hi_l = f"{levels[0]:g}" if isinstance(levels[0], float) else str(levels[0]), \
-                f"{levels[-1]:g}" if isinstance(levels[-1], float) else str(levels[-1])
-        rows.append((p, lo_v, hi_v, lo_l, hi_l))
-    rows.sort(key=lambda r: abs(r[2] - r[1]))
-    base = float(t[target].mean())
-    with _figure(path, 8.5, 1.6 + 0.7 * len(rows)) as fig:
+            levels = [vals.min(), vals.max()] if numeric else sorted(vals.unique(), key=str)
+            lo_m, hi_m = vals == levels[0], vals == levels[-1]
+            lo_l, hi_l = (f"{v:g}" if isinstance(v, float) else str(v)
+                          for v in (levels[0], levels[-1]))
+        rows.append((param_label(res, p), _level(t, lo_m, target), _level(t, hi_m, target),
+                     lo_l, hi_l))
+    rows.sort(key=lambda r: abs(r[2][0] - r[1][0]))
+    return rows
+
+
+def tornado(res: Results, path: Path, target: str = "cost_per_order") -> Path:
+    """For each varied parameter: the KPI's mean at the parameter's lowest and highest value
+    (averaged over everything else), as a bar from low to high, widest swing on top; each
+    end carries its 95% confidence interval over replications."""
+    if res.kind != "sweep":
+        raise NotApplicable(f"tornado needs a sweep folder, this is a {res.kind} folder")
+    rows = tornado_rows(res, target)
+    base = float(res.table[target].mean())
+    label = _label(target, res.currency)
+    with _figure(path, 8.5, 1.9 + 0.7 * len(rows)) as fig:
         ax = fig.subplots()
-        for i, (_p, lo_v, hi_v, lo_l, hi_l) in enumerate(rows):
+        for i, (_p, (lo_v, lo_a, lo_b), (hi_v, hi_a, hi_b), lo_l, hi_l) in enumerate(rows):
             ax.barh(i, hi_v - base, left=base, color="#d55e00", height=0.6)
             ax.barh(i, lo_v - base, left=base, color="#0072b2", height=0.6)
+            for v, a, b in ((lo_v, lo_a, lo_b), (hi_v, hi_a, hi_b)):
+                if math.isfinite(a) and math.isfinite(b):
+                    ax.errorbar([v], [i], xerr=[[v - a], [b - v]], fmt="none", ecolor="0.15",
+                                elinewidth=1.2, capsize=5, alpha=0.8)
             if abs(hi_v - lo_v) <= 1e-12 * max(abs(base), 1.0):
                 ax.text(base, i + 0.32, f"no effect ({lo_l} to {hi_l})", ha="center",
                         fontsize="small", color="0.3")
                 continue
-            ax.text(lo_v, i, f" {lo_l} ", va="center",
-                    ha="right" if lo_v < hi_v else "left", fontsize="small")
-            ax.text(hi_v, i, f" {hi_l} ", va="center",
-                    ha="left" if hi_v >= lo_v else "right", fontsize="small")
+            left = lo_v < hi_v
+            ax.text(min(lo_a, lo_v) if left else max(lo_b, lo_v), i, f" {lo_l} ",
+                    va="center", ha="right" if left else "left", fontsize="small")
+            ax.text(max(hi_b, hi_v) if left else min(hi_a, hi_v), i, f" {hi_l} ",
+                    va="center", ha="left" if left else "right", fontsize="small")
         ax.axvline(base, color="0.3", lw=1)
         ax.set_yticks(range(len(rows)), [r[0] for r in rows])
-        ax.set_xlabel(f"{_label(target)} (mean; line: mean over the whole sweep)")
-        ax.margins(x=0.25)
-        fig.suptitle(f"Sensitivity of {_label(target)}\nblue: parameter at its low value, "
-                     "orange: at its high value", fontweight="bold", fontsize="medium")
+        ax.set_xlabel(f"{label}: mean (line: mean over the whole sweep)")
+        ax.margins(x=0.3)
+        n = res.manifest.get("replications")
+        ax.xaxis.set_major_formatter("{x:,.0f}" if abs(base) >= 1000 else "{x:,.4g}")
+        fig.suptitle(f"Sensitivity of {label}\nblue: parameter at its low value, orange: at "
+                     f"its high value\nwhiskers: 95% CI over {n} replications",
+                     fontweight="bold", fontsize="medium")
     return path
 
 
@@ -368,7 +456,7 @@ def queue(res: Results, path: Path) -> Path:
         if warm:
             ax.axvspan(0, warm, color="0.9", label="warm-up (not in statistics)")
         ax.set_xlabel("day")
-        ax.set_ylabel("waiting (sampled)")
+        ax.set_ylabel("waiting (count of items, sampled)")
         ax.legend(fontsize="small")
         fig.suptitle(f"Queue length over time: {res.label}",
                      fontweight="bold")

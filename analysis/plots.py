@@ -25,7 +25,7 @@ from sim.kpis.registry import View, describe, shown_in
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["LADDER_KPIS", "LABELS", "ladder_figure", "short_labels"]
+__all__ = ["LADDER_KPIS", "LABELS", "axis_label", "ladder_figure", "short_labels", "unit_of"]
 
 #: the KPIs of the slide figure (the registry's ``View.SLIDE``), in panel order
 LADDER_KPIS = [k.key for k in shown_in(View.SLIDE)]
@@ -59,6 +59,25 @@ def short_labels(names: Sequence[str]) -> list[str]:
     if cut == 0 or any(len(n) <= cut for n in names):
         return list(names)
     return [n[cut:] for n in names]
+
+
+def unit_of(kpi: str, currency: str = "USD") -> str:
+    """A KPI's unit as an axis or legend shows it, from the registry: ``%`` for shares, the
+    currency for money, ``days``, ``hours``, ``per day``, ``count``, ``0-100``, ``ratio``."""
+    from sim.kpis.spec import Unit
+
+    unit = describe(kpi).unit
+    return {Unit.SHARE: "%", Unit.MONEY: currency, Unit.DAYS: "days", Unit.HOURS: "hours",
+            Unit.PER_DAY: "per day", Unit.COUNT: "count", Unit.SCORE: "0-100",
+            Unit.RATIO: "ratio"}.get(unit, "")
+
+
+def axis_label(kpi: str, currency: str = "USD") -> str:
+    """The registry's label with its unit always shown: ``Cart abandonment (%)``,
+    ``EBIT (USD)``, ``Lead to cash, mean (days)``."""
+    unit = unit_of(kpi, currency)
+    label = describe(kpi).label
+    return f"{label} ({unit})" if unit else label
 
 
 def _decimals_of(step: float) -> int:

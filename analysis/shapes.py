@@ -141,6 +141,7 @@ def check_manifest(manifest: Any, path: Path) -> str:
         _texts(manifest.get("vary", []), path, "vary")
         _field(manifest, path, "design", str)
     _texts(manifest.get("overrides", []), path, "overrides")
+    _texts(manifest.get("warnings", []), path, "warnings", what="sentences")
     return str(kind)
 
 
@@ -156,12 +157,13 @@ def _field(manifest: dict[str, Any], path: Path, key: str, kind: type,
                            + (" (required)" if required else ""))
 
 
-def _texts(value: Any, path: Path, key: str, required: bool = False) -> None:
+def _texts(value: Any, path: Path, key: str, required: bool = False,
+           what: str = "names") -> None:
     if value is None and not required:
         return
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or \
             (required and not value):
-        raise ResultsError(f"{path}: {key} must be a list of names, found {value!r:.80}")
+        raise ResultsError(f"{path}: {key} must be a list of {what}, found {value!r:.80}")
 
 
 def check_numbers(tree: Any, path: Path, what: str = "KPIs") -> dict[str, Any]:

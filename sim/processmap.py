@@ -274,56 +274,119 @@ def _draw_boxes(ax: Any, pm: ProcessMap, pos: dict[str, tuple[float, float]]) ->
                     color="#333333", zorder=4)
 
 
-def figure(pm: ProcessMap, *, width: float = 15.0, height: float = 9.0) -> Any:
-    """A matplotlib ``Figure`` of the map (nothing is written)."""
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
+#: where along a flow its label may sit (share of the curve from its source), tried in
+#: order after the preferred place until the label overlaps no box and no other label
+_ALONG = (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8, 0.15, 0.85, 0.1, 0.9)
+#: vertical nudges (points) tried at each place when no place on the curve is free
+_NUDGES = (0.0, 14.0, -14.0, 28.0, -28.0, 42.0, -42.0)
+
+
+def _curve_point(ax: Any, a: tuple[float, float], b: tuple[float, float], rad: float,
+                 t: float) -> tuple[float, float]:
+    """A point of matplotlib's arc3 curve: a quadratic Bezier whose control point it puts
+    in display space."""
+    to_display, to_data = ax.transData.transform, ax.transData.inverted().transform
+    (dx0, dy0), (dx1, dy1) = to_display(a), to_display(b)
+    cx = (dx0 + dx1) / 2 + rad * (dy1 - dy0)
+    cy = (dy0 + dy1) / 2 - rad * (dx1 - dx0)
+    w0, w1, w2 = (1 - t) ** 2, 2 * t * (1 - t), t * t
+    x, y = to_data((w0 * dx0 + w1 * cx + w2 * dx1, w0 * dy0 + w1 * cy + w2 * dy1))
+    return float(x), float(y)
+
+
+def _place_label(ax: Any, renderer: Any, e: Edge, points: list[tuple[float, float]],
+                 taken: list[Any]) -> None:
+    """Put the flow's label at the first of ``points`` (then nudged up or down) where it
+    overlaps no box and no label placed before; the preferred point if none is free."""
+    from matplotlib.transforms import offset_copy
+
+    colour = MODE_COLOURS[e.mode]
+    style = {"ha": "center", "va": "center", "fontsize": 7.5, "color": colour, "zorder": 5,
+             "linespacing": 1.1, "bbox": {"boxstyle": "round,pad=0.2", "facecolor": "white",
+                                          "edgecolor": colour, "linewidth": 0.6,
+                                          "alpha": 0.92}}
+    for dy in _NUDGES:
+        shift = offset_copy(ax.transData, fig=ax.figure, y=dy, units="points")
+        for x, y in points:
+            text = ax.text(x, y, f"{e.title}\n{e.label}", transform=shift, **style)
+            ext = text.get_window_extent(renderer).expanded(1.08, 1.25)
+            if not any(ext.overlaps(o) for o in taken):
+                taken.append(ext)
+                return
+            text.remove()
+    x, y = points[0]
+    taken.append(ax.text(x, y, f"{e.title}\n{e.label}", **style).get_window_extent(renderer))
+
+
+def _draw_edges(ax: Any, pm: ProcessMap, pos: dict[str, tuple[float, float]]) -> None:
+    """Every flow as an arrow coloured by its mode; the labelled flow of each link gets its
+    title and mode, placed where it hides no box and no other label."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.patches import FancyArrowPatch
+
+    renderer = FigureCanvasAgg(ax.figure).get_renderer()
+    taken = [p.get_window_extent(renderer) for p in ax.patches]
+    taken += [t.get_window_extent(renderer) for t in ax.texts]
+    bw, bh = BOX
+    cols = {n.id: COLUMNS.index(n.column) for n in pm.nodes}
+    for i, e in enumerate(pm.edges):
+        a, b = _anchors(pos[e.source], pos[e.target], bw, bh)
+        span = abs(cols[e.target] - cols[e.source])
+        back = b[0] < a[0]
+        # long flows arc over the column between, bulging upwards
+        rad = (0.22 if back else -0.22) if span >= 2 else (0.15 if i % 2 else -0.15)
+        ax.add_patch(FancyArrowPatch(
+            a, b, connectionstyle=f"arc3,rad={rad}", arrowstyle="-|>", mutation_scale=12,
+            color=MODE_COLOURS[e.mode], linewidth=1.8 if e.labelled else 1.0,
+            linestyle="--" if e.mode == "manual" else "-", shrinkA=2, shrinkB=2,
+            alpha=1.0 if e.labelled else 0.5, zorder=2))
+        if e.labelled:
+            # flows back to the channels are labelled nearer their source, away from the
+            # crowded channel column
+            first = 0.5 if span >= 2 and back else 0.3 if back else 0.75 if span >= 2 else 0.5
+            along = [first, *(t for t in _ALONG if t != first)]
+            _place_label(ax, renderer, e, [_curve_point(ax, a, b, rad, t) for t in along],
+                         taken)
+
+
+def _legends(ax: Any) -> None:
+    """What the boxes' colours and the arrows' colours and strokes mean, under the map."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    kinds = [Patch(facecolor=KIND_COLOURS[k], edgecolor="#555555", label=w) for k, w in
+             (("channel", "channel (where customers order)"),
+              ("system", "system (software)"), ("partner", "partner (outside the company)"))]
+    flows = [Line2D([], [], color=MODE_COLOURS[m], linestyle="--" if m == "manual" else "-",
+                    linewidth=2, label=w) for m, w in
+             (("manual", "manual: a clerk re-keys it"), ("batch", "batch: waits for a file"),
+              ("realtime", "real-time: API call"))]
+    flows.append(Line2D([], [], color="0.45", linewidth=1.0, alpha=0.5,
+                        label="faint: the same link to further channels"))
+    first = ax.legend(handles=kinds, loc="lower left", bbox_to_anchor=(0.0, 0.0), ncol=1,
+                      frameon=False, fontsize=8.5, title="Boxes", title_fontsize=8.5,
+                      alignment="left")
+    ax.add_artist(first)
+    ax.legend(handles=flows, loc="lower right", bbox_to_anchor=(1.0, 0.0), ncol=2,
+              frameon=False, fontsize=8.5, title="Arrows: data flows from box to box; "
+              "colour and stroke: how", title_fontsize=8.5, alignment="left")
+
+
+def figure(pm: ProcessMap, *, width: float = 15.0, height: float = 9.5) -> Any:
+    """A matplotlib ``Figure`` of the map (nothing is written): boxes in their columns,
+    flows labelled without overlapping boxes or each other, and legends of box kinds and
+    flow modes."""
+    from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height))
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     ax.set_xlim(-0.02, 1.01)
-    ax.set_ylim(-0.06, 1.04)
+    ax.set_ylim(-0.13, 1.04)
     ax.axis("off")
     pos = _positions(pm)
-    bw, bh = BOX
     _draw_boxes(ax, pm, pos)
-    to_display, to_data = ax.transData.transform, ax.transData.inverted().transform
-    cols = {n.id: COLUMNS.index(n.column) for n in pm.nodes}
-    for i, e in enumerate(pm.edges):
-        a, b = _anchors(pos[e.source], pos[e.target], bw, bh)
-        colour = MODE_COLOURS[e.mode]
-        span = abs(cols[e.target] - cols[e.source])
-        back = b[0] < a[0]
-        if span >= 2:  # long flows arc over the column between, bulging upwards
-            rad = 0.22 if back else -0.22
-        else:
-            rad = 0.15 if i % 2 else -0.15
-        ax.add_patch(FancyArrowPatch(
-            a, b, connectionstyle=f"arc3,rad={rad}", arrowstyle="-|>", mutation_scale=12,
-            color=colour, linewidth=1.8 if e.labelled else 1.0,
-            linestyle="--" if e.mode == "manual" else "-", shrinkA=2, shrinkB=2,
-            alpha=1.0 if e.labelled else 0.5, zorder=2))
-        if e.labelled:
-            # a point of matplotlib's arc3 curve (a quadratic Bezier whose control point it
-            # puts in display space); flows back to the channels are labelled nearer their
-            # source, away from the crowded channel column
-            (dx0, dy0), (dx1, dy1) = to_display(a), to_display(b)
-            cx = (dx0 + dx1) / 2 + rad * (dy1 - dy0)
-            cy = (dy0 + dy1) / 2 - rad * (dx1 - dx0)
-            t = 0.5 if span >= 2 and back else 0.3 if back else 0.75 if span >= 2 else 0.5
-            w0, w1, w2 = (1 - t) ** 2, 2 * t * (1 - t), t * t
-            mx, my = to_data((w0 * dx0 + w1 * cx + w2 * dx1, w0 * dy0 + w1 * cy + w2 * dy1))
-            ax.text(mx, my, f"{e.title}\n{e.label}", ha="center", va="center", fontsize=7.5,
-                    color=colour, zorder=5, linespacing=1.1,
-                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white",
-                          "edgecolor": colour, "linewidth": 0.6, "alpha": 0.92})
-    handles = [Line2D([], [], color=MODE_COLOURS[m], linestyle="--" if m == "manual" else "-",
-                      linewidth=2, label=w) for m, w in
-               (("manual", "manual: a clerk re-keys it"), ("batch", "batch: waits for a file"),
-                ("realtime", "real-time: API call"))]
-    ax.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=9,
-              bbox_to_anchor=(0.5, -0.065))
+    _draw_edges(ax, pm, pos)
+    _legends(ax)
     return fig
 
 
@@ -336,8 +399,8 @@ def draw(pm: ProcessMap, out: Path, fmt: str = "svg") -> Path:
     import matplotlib
 
     fig = figure(pm)
-    fig.suptitle(f"{pm.name}: data and process map", x=0.02, y=0.035, ha="left",
-                 fontsize=9, color="#666666")
+    fig.suptitle(f"{pm.name}: data and process map", x=0.5, y=0.012, ha="center",
+                 va="bottom", fontsize=9, color="#666666")
     out.parent.mkdir(parents=True, exist_ok=True)
     # SVG keeps its text as text (searchable, selectable, smaller), not as outlines
     with atomic(out) as tmp, matplotlib.rc_context({"svg.fonttype": "none"}):

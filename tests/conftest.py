@@ -13,6 +13,7 @@ the others read.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,6 +81,17 @@ def small_sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                 "--out", str(out), "--executor", "serial", "--no-progress"])
     (folder,) = out.glob("sweep-*")
     yield from _unchanged(folder)
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where a browser test saves its screenshots: a folder of its own under pytest's tmp
+    folder, or the folder ``OMNISIM_SCREENSHOTS`` names (``OMNISIM_SCREENSHOTS=results/
+    screenshots`` refreshes the committed PNGs), so a test run leaves tracked files alone."""
+    chosen = os.environ.get("OMNISIM_SCREENSHOTS")
+    folder = Path(chosen) if chosen else tmp_path / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -12,10 +12,12 @@ import pytest
 from cli_helpers import run_in_process
 
 from sim.processmap import (
+    KIND_COLOURS,
     LINK_ENDS,
     MODE_WORDS,
     NAMES,
     draw,
+    figure,
     interval_text,
     mode_label,
     process_map,
@@ -122,3 +124,48 @@ def test_cli_writes_the_map_and_rejects_bad_input_in_one_line(tmp_path, monkeypa
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and bad.stderr.startswith("omnisim: error: --out x.png")
     assert "Traceback" not in bad.stderr and not (tmp_path / "x.png").exists()
+
+
+def _extents(pm) -> tuple[list, list, list]:
+    """Window extents of the map's boxes, of its texts (with their frames) and its legends."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = figure(pm)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    boxes = [p.get_window_extent(renderer) for p in ax.patches
+             if type(p).__name__ == "FancyBboxPatch"]
+    texts = [(t.get_text(), (t.get_bbox_patch() or t).get_window_extent(renderer))
+             for t in ax.texts if t.get_text().strip()]
+    legends = [leg for leg in ax.get_children() if type(leg).__name__ == "Legend"]
+    return boxes, texts, legends
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_map_labels_overlap_no_box_and_no_other_label(maps, name):
+    _sc, pm = maps[name]
+    boxes, texts, _ = _extents(pm)
+    flows = {f"{e.title}\n{e.label}" for e in pm.edges if e.labelled}
+    clash = [(a, b) for i, (a, ea) in enumerate(texts) for b, eb in texts[i + 1:]
+             if ea.overlaps(eb) and (a in flows or b in flows)]
+    assert clash == []
+    hidden = [t for t, ext in texts if t in flows and any(ext.overlaps(b) for b in boxes)]
+    assert hidden == []
+    assert len([t for t, _ in texts if t in flows]) == len(flows)  # every link is labelled
+
+
+def test_map_has_legends_for_box_kinds_and_flow_modes(maps):
+    _sc, pm = maps["total-commerce/phase-1-siloed"]
+    _, _, legends = _extents(pm)
+    words = [t.get_text() for leg in legends for t in leg.get_texts()]
+    assert len(legends) == 2
+    fig = legends[0].figure
+    for leg in legends:  # on the picture, not below its edge
+        ext = leg.get_window_extent()
+        assert ext.y0 >= 0 and ext.x0 >= 0 and ext.x1 <= fig.bbox.x1, ext
+    for kind in KIND_COLOURS:
+        assert any(w.startswith(kind) for w in words), kind
+    for mode in MODE_WORDS.values():
+        assert any(w.startswith(mode) for w in words), mode

@@ -28,7 +28,7 @@ def plot(results: Path, kinds: tuple[str, ...], fmt: str, out: Path | None,
 
     \b
     Kinds, and the folders they fit:
-      kpi      KPIs vs scenario / vs parameter, 95% CI     compare, sweep
+      kpi      spread over replications / vs parameter     compare, sweep
       funnel   lead-to-cash funnel per scenario             run, compare, sweep
       ecdf     cycle-time distribution per segment          run
       heatmap  utilisation of resources over time           run
