@@ -298,6 +298,8 @@ class OmniModel(mesa.Model):
             yield self.env.timeout(self.warmup)
         for s in self.stations.values():
             s.reset_stats()
+        for link in self.links.values():
+            link.reset_stats()
         self.ledger.start_window(self.env.now, self)
 
     def _sampler(self) -> Generator[simpy.Event, Any, None]:
@@ -404,15 +406,38 @@ class OmniModel(mesa.Model):
         df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         return df
 
+    def waiting(self) -> dict[str, dict[str, float]]:
+        """Hours of waiting in the window by cause: for the opening (``closed``, per station),
+        for a busy server (``busy``, per station) and for a batch run (``batch``, per batch
+        link); only the busy-server waits point at a resource short of capacity."""
+        stats = self.station_stats()
+        return {
+            "busy": {n: s["wait_busy_hours"] for n, s in stats.items() if s["wait_busy_hours"]},
+            "closed": {n: s["wait_closed_hours"] for n, s in stats.items()
+                       if s["wait_closed_hours"]},
+            "batch": {n: link.batch_wait_hours for n, link in self.links.items()
+                      if link.batch_wait_hours},
+        }
+
     def station_stats(self) -> dict[str, dict[str, float]]:
         """Window statistics of every station."""
         return {n: s.snapshot(self.env.now) for n, s in self.stations.items()}
 
 
-def dominant_wait(stats: dict[str, dict[str, float]]) -> tuple[str, float]:
-    """Name and utilisation of the station with the most waiting hours (the bottleneck)."""
-    best = max(stats.items(), key=lambda kv: (kv[1]["wait_hours_total"], kv[0]))
-    return best[0], best[1]["utilisation"]
+def bottleneck(stats: dict[str, dict[str, float]]) -> tuple[str, float]:
+    """Name and utilisation of the resource that limits flow: the station with servers (not
+    unlimited) and work in the window that is busiest while open (work / open capacity,
+    ``utilisation``); on a tie the one where more hours were spent waiting for a busy server
+    (``wait_busy_hours``). Waiting for the opening (``wait_closed_hours``) or for a batch
+    run (a link's ``batch_wait_hours``) is not a sign of a resource short of capacity and
+    does not count. ``("", 0.0)`` if no station with servers had work."""
+    cand = [(s["utilisation"], s.get("wait_busy_hours", 0.0), name)
+            for name, s in stats.items()
+            if s.get("capacity") is not None and s.get("arrivals", 0) > 0]
+    if not cand:
+        return "", 0.0
+    util, _, name = max(cand)
+    return name, util
 
 
 def finite(x: float) -> float:

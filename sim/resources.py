@@ -99,6 +99,8 @@ class Station(simpy.Resource):
         self.served = 0
         self.abandoned = 0
         self.wait_sum = 0.0
+        #: the part of ``wait_sum`` spent waiting for the opening (closed, not busy)
+        self.wait_closed_sum = 0.0
         self.sojourn_sum = 0.0
         self.busy = 0.0
         #: server-hours worked after closing in the window (see :meth:`_finish_time`)
@@ -250,11 +252,12 @@ class Station(simpy.Resource):
         meter = self.meter
         if meter is not None:
             meter.offer(t0, work)
+        closed = 0.0
         if self.pause_when_closed and self.hours is not None:
             closed = self.hours.until_open(t0, self.offset)
             if closed > 0:  # work that arrives while closed waits for the opening
                 if not (yield from self._wait_for_opening(closed, patience)):
-                    return self._give_up(env.now, t0)
+                    return self._give_up(env.now, t0, env.now - t0)
                 if patience is not None:
                     patience -= closed
         if not self.queue and len(self.users) < self.capacity:
@@ -268,7 +271,7 @@ class Station(simpy.Resource):
                 yield user
             elif user not in (yield user | env.timeout(patience)):
                 self._withdraw(user)
-                return self._give_up(env.now, t0)
+                return self._give_up(env.now, t0, closed)
             start = env.now
             self._tick(start)
         end = start + work if self.hours is None else self._finish_time(start, work)
@@ -286,16 +289,19 @@ class Station(simpy.Resource):
         wait = start - t0
         if wait <= SERVICE_LEVEL_TARGET:
             self.answered_in_target += 1
-        self._leave(now, wait, now - t0, work)
+        self._leave(now, wait, now - t0, work, closed)
         return True, wait
 
-    def _leave(self, now: float, wait: float, sojourn: float, work: float | None) -> None:
-        """The bookkeeping of a customer leaving at ``now`` after ``wait`` hours waiting and
-        ``sojourn`` hours here: served with ``work`` hours of service, or (``work`` None)
-        given up unserved. The time averages must be ticked to ``now`` already."""
+    def _leave(self, now: float, wait: float, sojourn: float, work: float | None,
+               closed: float = 0.0) -> None:
+        """The bookkeeping of a customer leaving at ``now`` after ``wait`` hours waiting
+        (``closed`` of them for the opening) and ``sojourn`` hours here: served with ``work``
+        hours of service, or (``work`` None) given up unserved. The time averages must be
+        ticked to ``now`` already."""
         self.present -= 1
         self.in_window_sum += now
         self.wait_sum += wait
+        self.wait_closed_sum += closed
         self.sojourn_sum += sojourn
         if work is None:
             self.abandoned += 1
@@ -303,10 +309,11 @@ class Station(simpy.Resource):
             self.busy += work
             self.served += 1
 
-    def _give_up(self, now: float, t0: float) -> tuple[bool, float]:
-        """Leave unserved at ``now`` after arriving at ``t0``: the result of :meth:`serve`."""
+    def _give_up(self, now: float, t0: float, closed: float = 0.0) -> tuple[bool, float]:
+        """Leave unserved at ``now`` after arriving at ``t0`` (``closed`` hours of it for the
+        opening): the result of :meth:`serve`."""
         waited = now - t0
-        self._leave(now, waited, waited, None)
+        self._leave(now, waited, waited, None, closed)
         return False, waited
 
     def _wait_for_opening(self, closed: float, patience: float | None
@@ -360,6 +367,8 @@ class Station(simpy.Resource):
             "served": self.served,
             "abandoned": self.abandoned,
             "wait_hours_total": self.wait_sum,
+            "wait_closed_hours": self.wait_closed_sum,
+            "wait_busy_hours": max(self.wait_sum - self.wait_closed_sum, 0.0),
             "mean_wait_hours": self.wait_sum / done if done else 0.0,
             "mean_queue": self.area_queue / span,
             "mean_in_system": self.area_system / span,

@@ -137,8 +137,13 @@ def _print_run(name: str, rep: Any, folder: Path) -> None:
     con.print(t)
     util = sorted(rep.kpis["utilisation"].items(), key=lambda kv: -kv[1])[:6]
     con.print("Busiest resources: " + ", ".join(f"{n} {u:.0%}" for n, u in util))
-    con.print(f"Bottleneck (most waiting): [bold]{rep.bottleneck}[/bold] "
+    con.print(f"Bottleneck (busiest while open): [bold]{rep.bottleneck or 'none'}[/bold] "
               f"at {rep.bottleneck_utilisation:.0%} utilisation")
+    for cause, words in (("busy", "for a busy server"), ("closed", "for the opening"),
+                         ("batch", "for a batch run")):
+        top = sorted(rep.waiting.get(cause, {}).items(), key=lambda kv: -kv[1])[:3]
+        if top:
+            con.print(f"Waiting {words}: " + ", ".join(f"{n} {h:,.0f} h" for n, h in top))
     ok = all(v["ok"] for v in rep.checks["conservation"].values()) and \
         rep.checks["little"]["ok"]
     con.print(f"Self-checks (conservation, Little's law): {'passed' if ok else 'FAILED'}")
