@@ -99,7 +99,7 @@ class Station(simpy.Resource):
         self.served = 0
         self.abandoned = 0
         self.wait_sum = 0.0
-        #: the part of ``wait_sum`` spent waiting for the opening (closed, not busy)
+        #: the part of ``wait_sum`` waited while the station was closed (not for a busy server)
         self.wait_closed_sum = 0.0
         self.sojourn_sum = 0.0
         self.busy = 0.0
@@ -252,12 +252,11 @@ class Station(simpy.Resource):
         meter = self.meter
         if meter is not None:
             meter.offer(t0, work)
-        closed = 0.0
         if self.pause_when_closed and self.hours is not None:
             closed = self.hours.until_open(t0, self.offset)
             if closed > 0:  # work that arrives while closed waits for the opening
                 if not (yield from self._wait_for_opening(closed, patience)):
-                    return self._give_up(env.now, t0, env.now - t0)
+                    return self._give_up(env.now, t0)
                 if patience is not None:
                     patience -= closed
         if not self.queue and len(self.users) < self.capacity:
@@ -271,7 +270,7 @@ class Station(simpy.Resource):
                 yield user
             elif user not in (yield user | env.timeout(patience)):
                 self._withdraw(user)
-                return self._give_up(env.now, t0, closed)
+                return self._give_up(env.now, t0)
             start = env.now
             self._tick(start)
         end = start + work if self.hours is None else self._finish_time(start, work)
@@ -289,13 +288,13 @@ class Station(simpy.Resource):
         wait = start - t0
         if wait <= SERVICE_LEVEL_TARGET:
             self.answered_in_target += 1
-        self._leave(now, wait, now - t0, work, closed)
+        self._leave(now, wait, now - t0, work, self._closed_part(t0, start))
         return True, wait
 
     def _leave(self, now: float, wait: float, sojourn: float, work: float | None,
                closed: float = 0.0) -> None:
         """The bookkeeping of a customer leaving at ``now`` after ``wait`` hours waiting
-        (``closed`` of them for the opening) and ``sojourn`` hours here: served with ``work``
+        (``closed`` of them while the station was closed) and ``sojourn`` hours here: served with ``work``
         hours of service, or (``work`` None) given up unserved. The time averages must be
         ticked to ``now`` already."""
         self.present -= 1
@@ -309,11 +308,16 @@ class Station(simpy.Resource):
             self.busy += work
             self.served += 1
 
-    def _give_up(self, now: float, t0: float, closed: float = 0.0) -> tuple[bool, float]:
-        """Leave unserved at ``now`` after arriving at ``t0`` (``closed`` hours of it for the
-        opening): the result of :meth:`serve`."""
+    def _closed_part(self, t0: float, t1: float) -> float:
+        """Hours of a wait from ``t0`` to ``t1`` during which the station was closed."""
+        if self.hours is None or t1 <= t0:
+            return 0.0
+        return max(t1 - t0 - self.hours.open_hours(t0, t1, self.offset), 0.0)
+
+    def _give_up(self, now: float, t0: float) -> tuple[bool, float]:
+        """Leave unserved at ``now`` after arriving at ``t0``: the result of :meth:`serve`."""
         waited = now - t0
-        self._leave(now, waited, waited, None, closed)
+        self._leave(now, waited, waited, None, self._closed_part(t0, now))
         return False, waited
 
     def _wait_for_opening(self, closed: float, patience: float | None

@@ -49,10 +49,11 @@ limits flow: among the stations with servers (not unlimited) that had work in th
 one with the highest utilisation while open (busy server-hours / server-hours on the roster in
 its open hours, overtime included: `utilisation` in `stations.json`); on a tie, the one where
 more hours were spent waiting for a busy server. Waiting is split by cause: for a busy server
-(`wait_busy_hours`), for the opening (`wait_closed_hours`: work that arrived while the station
-was closed) and, on batch links, for the next batch run (the manifest's `waiting_hours`, with
-the other two). Only the first points at a resource short of capacity, so a station that is
-closed half the day or fed in batches is not the bottleneck because work waits at it.
+(`wait_busy_hours`), while the station was closed (`wait_closed_hours`: work that came in
+after hours, or queued overnight behind it) and, on batch links, for the next batch run (the
+manifest's `waiting_hours`, with the other two). Only the first points at a resource short
+of capacity, so a station that is closed half the day or fed in batches is not the
+bottleneck because work waits at it.
 
 ## Adding a KPI
 

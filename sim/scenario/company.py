@@ -445,9 +445,8 @@ class Checkout(Strict):
                     "(cart.forced_account may lose them)")
     costs_shown_upfront: Flag = Field(description=(
         "true: shipping and fees are shown before checkout (no cart.unexpected_cost leave)"))
-    order_status_self_service: Prob = Field(
-        default=0.0, description="probability a customer finds the order status online instead of "
-                                 "contacting the company (0-1)")
+    order_status_page: Flag = Field(True, description=(
+        "true: customers can see their order's status online, as fresh as links.order_status"))
 
 
 class Errors(Strict):

@@ -154,6 +154,12 @@ class AfterSale(Strict):
         "probability of a where-is-my-order contact per order (0-1; doubled when late)"))
     service_contact: Prob = Field(description=(
         "probability of a service contact after delivery (0-1)"))
+    status_lookup: Prob = Field(0.0, description=(
+        "A: share of customers with a where-is-my-order question who look the status up "
+        "online first (checkout.order_status_page); they call only if it is stale (0-1)"))
+    chatbot_first: Prob = Field(0.0, description=(
+        "A: share of service contacts a customer starts in the company's chatbot, if it has "
+        "one; what the bot cannot answer goes on to an agent (0-1)"))
     repeat: Prob = Field(description=(
         "probability a satisfied customer buys again (0-1; scaled by satisfaction)"))
     interpurchase: DurationDist = Field(description=(
