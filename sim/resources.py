@@ -294,9 +294,9 @@ class Station(simpy.Resource):
     def _leave(self, now: float, wait: float, sojourn: float, work: float | None,
                closed: float = 0.0) -> None:
         """The bookkeeping of a customer leaving at ``now`` after ``wait`` hours waiting
-        (``closed`` of them while the station was closed) and ``sojourn`` hours here: served with ``work``
-        hours of service, or (``work`` None) given up unserved. The time averages must be
-        ticked to ``now`` already."""
+        (``closed`` of them while the station was closed) and ``sojourn`` hours here: served
+        with ``work`` hours of service, or (``work`` None) given up unserved. The time
+        averages must be ticked to ``now`` already."""
         self.present -= 1
         self.in_window_sum += now
         self.wait_sum += wait

@@ -184,8 +184,10 @@ def scenarios_show(name: str, overrides: tuple[str, ...]) -> None:
 @scenarios.command("validate")
 @click.argument("files", nargs=-1, required=True)
 def scenarios_validate(files: tuple[str, ...]) -> None:
-    """Validate scenario FILES; one line per file, exit 2 if any is invalid."""
+    """Validate scenario FILES; one line per file, exit 2 if any is invalid. A declared
+    resource that can get no work in the scenario is warned about, one line each (stderr)."""
     from sim.scenario import ScenarioError, load
+    from sim.scenario.reach import idle_resources
 
     bad = 0
     for f in files:
@@ -194,6 +196,8 @@ def scenarios_validate(files: tuple[str, ...]) -> None:
             click.echo(f"{f}: ok ({sc.name}, {plural(len(sc.segments), 'segment')}, "
                        f"{plural(len(sc.channels), 'channel')}, "
                        f"{plural(sc.horizon / 24, 'day')})")
+            for name, why in idle_resources(sc).items():
+                click.echo(f"omnisim: warning: {f}: {name} gets no work: {why}", err=True)
         except ScenarioError as exc:
             bad += 1
             click.echo(f"omnisim: error: {exc}", err=True)

@@ -150,9 +150,10 @@ def contact(c: Buyer, reason: str, shipped: float | None = None
     model.ledger.count("contacts")
     model.ledger.count(f"contacts.{reason}")
     rt = c.rt
-    if rt.chatbot is not None and draw(c, "contact.chatbot") < c.seg.after_sale.chatbot_first:
-        if (yield from _chatbot(c, rt.chatbot, reason, shipped)):
-            return True
+    bot = rt.chatbot
+    if (bot is not None and draw(c, "contact.chatbot") < c.seg.after_sale.chatbot_first
+            and (yield from _chatbot(c, bot, reason, shipped))):
+        return True
     name = rt.contact_centre()
     if name is None:
         return False

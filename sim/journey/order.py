@@ -6,7 +6,10 @@ How an order reaches the order-management system depends on its route:
 - B2B orders arriving by email, phone or fax are re-keyed by the order desk (``order_desk``,
   usually a manual link: touch time and keying errors per field, CALIBRATION O1-O3); a B2C
   call-centre order is keyed by the agent with the same error rate,
-- orders from resellers arrive through ``partner_orders``.
+- a business buyer's portal order is placed on the segment's self-service channel (web
+  shop, app or partner portal, :mod:`sim.segments`) before it crosses ``order_intake``,
+- orders from resellers arrive through ``partner_orders``: e-mailed to the order desk when
+  it is manual, placed on the partner portal when it is integrated (batch or real time).
 
 Validation then checks the contract price (wrong if a price change is still on its way
 between price masters), stock (an order accepted against a stale view when the truth has
@@ -122,10 +125,15 @@ def _take_in(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     elif route in UNSTRUCTURED:
         errs = yield from links["order_desk"].transfer(n_lines)
     elif route == "partner":
+        if links["partner_orders"].mode != "manual" and c.rt.partner_portal is not None:
+            yield from _placed_on(c, c.rt.partner_portal, "order placed by reseller")
         errs = yield from links["partner_orders"].transfer(n_lines)
     elif route == "store":
         errs = 0
     else:
+        portal = c.rt.portal() if route == "portal" and c.kind != "b2c" else None
+        if portal is not None:
+            yield from _placed_on(c, portal, "order placed online")
         errs = yield from links["order_intake"].transfer(n_lines)
     _split_errors(c, o, max(errs, 0))
     if errs > 0:
@@ -136,6 +144,18 @@ def _take_in(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     quoted = "quote " if o.quote_started >= 0 else ""
     c.log("order entry", route, t0, "error" if errs > 0 else "ok",
           objects=f"{quoted}lines:{n_lines}")
+
+
+def _placed_on(c: Buyer, channel: str, activity: str) -> Generator[simpy.Event, Any, None]:
+    """A business order keyed in by the buyer (or its reseller) on a self-service channel:
+    the session is the channel's ``service_time`` of work there."""
+    model = c.model
+    ch = model.scenario.channels[channel]
+    t0 = c.env.now
+    yield from model.stations[channel].serve(
+        ch.service_time.sample(model.streams.get(f"{channel}.order_entry")))
+    model.ledger.cost("transactions", ch.cost_per_interaction)
+    c.log(activity, channel, t0, cost=ch.cost_per_interaction)
 
 
 def _credit(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
