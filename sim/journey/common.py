@@ -182,9 +182,7 @@ def _chatbot(c: Buyer, name: str, reason: str, shipped: float | None
     model = c.model
     bot = model.scenario.channels[name]
     t0 = c.env.now
-    yield from model.stations[name].serve(
-        bot.service_time.sample(model.streams.get(f"{name}.handle")))
-    model.ledger.cost("transactions", bot.cost_per_interaction)
+    cost = yield from session(c, name, "handle")
     model.ledger.count("contacts_chatbot")
     if reason == "order_status" and shipped is not None:
         answered = status_fresh(c, shipped)
@@ -192,9 +190,19 @@ def _chatbot(c: Buyer, name: str, reason: str, shipped: float | None
         answered = draw(c, "contact.self_service") < bot.self_service
     if answered:
         model.ledger.count("contacts_self_served")
-    c.log(f"contact:{reason}", name, t0, "ok" if answered else "handed over",
-          bot.cost_per_interaction)
+    c.log(f"contact:{reason}", name, t0, "ok" if answered else "handed over", cost)
     return answered
+
+
+def session(c: Buyer, channel: str, purpose: str) -> Generator[simpy.Event, Any, float]:
+    """One session on an unstaffed or staffed ``channel``: its ``service_time`` of work
+    (stream ``<channel>.<purpose>``) with its cost per interaction booked; returns the cost."""
+    model = c.model
+    ch = model.scenario.channels[channel]
+    yield from model.stations[channel].serve(
+        ch.service_time.sample(model.streams.get(f"{channel}.{purpose}")))
+    model.ledger.cost("transactions", ch.cost_per_interaction)
+    return ch.cost_per_interaction
 
 
 def case_work(c: Buyer, reason: str, shipped: float | None = None) -> None:

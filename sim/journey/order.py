@@ -12,9 +12,12 @@ How an order reaches the order-management system depends on its route:
   it is manual, placed on the partner portal when it is integrated (batch or real time).
 
 Validation then checks the contract price (wrong if a price change is still on its way
-between price masters), stock (an order accepted against a stale view when the truth has
-nothing is an *oversell*), and the credit limit (a credit-control review may hold or cancel
-it). The order then crosses ``oms_to_erp`` and is confirmed.
+between price masters), takes each line's item data from the product master the channel
+reads (wrong if an item-data change is still on its way between product masters: a wrong
+item the customer-service team puts right at delivery), stock (an order accepted against a
+stale view when the truth has nothing is an *oversell*), and the credit limit (a
+credit-control review may hold or cancel it). The order then crosses ``oms_to_erp`` and is
+confirmed.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from sim.journey.common import Lost, Order, draw, system
+from sim.journey.common import Lost, Order, draw, session, system
 from sim.scenario import UNSTRUCTURED
 
 if TYPE_CHECKING:
@@ -74,6 +77,10 @@ def enter(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     inv = model.inventory
     if any(model.price_mismatch(s) for s in o.skus):
         o.price_mismatch = True
+    stale = sum(model.item_data_stale(s) for s in o.skus)
+    if stale:  # a line taken with another master's item data: a wrong item (rework)
+        o.errors_item += stale
+        L.count("item_data_errors", stale)
     # a human re-keying the order looks the stock up in the ERP (the truth); systems
     # check against the view the stock sync gives them
     checks_truth = route in UNSTRUCTURED and links["order_desk"].mode == "manual"
@@ -149,13 +156,9 @@ def _take_in(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
 def _placed_on(c: Buyer, channel: str, activity: str) -> Generator[simpy.Event, Any, None]:
     """A business order keyed in by the buyer (or its reseller) on a self-service channel:
     the session is the channel's ``service_time`` of work there."""
-    model = c.model
-    ch = model.scenario.channels[channel]
     t0 = c.env.now
-    yield from model.stations[channel].serve(
-        ch.service_time.sample(model.streams.get(f"{channel}.order_entry")))
-    model.ledger.cost("transactions", ch.cost_per_interaction)
-    c.log(activity, channel, t0, cost=ch.cost_per_interaction)
+    cost = yield from session(c, channel, "order_entry")
+    c.log(activity, channel, t0, cost=cost)
 
 
 def _credit(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:

@@ -152,6 +152,8 @@ class Catalog(Strict):
     price_changes_per_day: UpTo1000 = Field(
         default=2.0, description="price changes per day (0-1000); with more than one price master "
                                  "each must be copied, and until then prices disagree")
+    product_changes_per_day: UpTo1000 = Field(0.0, description=(
+        "item-data changes per day (0-1000); copied between product masters like prices"))
     gross_margin: Prob = Field(
         default=0.35, description="share of the order value that is margin (0-1): cost of goods = "
                                   "value x (1 - gross_margin)")

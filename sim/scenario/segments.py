@@ -31,6 +31,7 @@ from sim.scenario.fields import (
     Prob,
     Strict,
     UpToMillion,
+    duration_default,
     shares,
 )
 
@@ -59,6 +60,9 @@ class CartBehaviour(Strict):
                                  "for (0-1; distrust, returns policy)")
     slow_delivery: Prob = Field(0.0, description="leave probability per day the promised "
                                 "delivery is later than delivery_accepted")
+    step_time: DurationDist = Field(default_factory=duration_default("0 s"), description=(
+        "A: a shopper's time on one cart or checkout page, besides loading it (a duration or "
+        "distribution): how long shoppers are in the cart"))
     delivery_accepted: Duration = Field(default=3 * 24.0, description=(
         "delivery time shoppers accept without hesitation (a duration); see slow_delivery"))
     forced_account: Prob = Field(description=(
