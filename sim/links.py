@@ -54,6 +54,13 @@ class Link:
         self.retries = 0
         self.fields_keyed = 0
         self.errors = 0
+        #: hours items waited for a batch run in the statistics window (batch links only):
+        #: waiting due to batch timing, not to a busy resource (see sim.model.bottleneck)
+        self.batch_wait_hours = 0.0
+
+    def reset_stats(self) -> None:
+        """Start a new statistics window now (called at the end of the warm-up)."""
+        self.batch_wait_hours = 0.0
 
     def next_sync(self, t: float) -> float:
         """Time of the first batch run at or after ``t``."""
@@ -96,6 +103,7 @@ class Link:
         elif self.mode == "batch":
             wait = self.next_sync(env.now) - env.now
             if wait > 0:
+                self.batch_wait_hours += wait
                 yield env.timeout(wait)
         else:
             while True:

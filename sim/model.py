@@ -177,12 +177,21 @@ class OmniModel(mesa.Model):
 
     def _build_prices(self) -> None:
         """Price changes made in one master reach the others through ``master_sync``; while a
-        change is on its way, channels quote different prices for that SKU."""
+        change is on its way, channels quote different prices for that SKU. Product-data
+        changes (``catalog.product_changes_per_day``) travel the same way between product
+        masters; an order line taken on a SKU whose change is still on its way carries the
+        wrong item data (:meth:`item_data_stale`)."""
         n = self.scenario.catalog.skus
         self.price_pending = [0] * n
+        self.item_pending = [0] * n
         self.price_changes = 0
-        if self.scenario.data_masters.price > 1 and self.scenario.catalog.price_changes_per_day:
-            self.env.process(self._price_changes())
+        cat, masters = self.scenario.catalog, self.scenario.data_masters
+        if masters.price > 1 and cat.price_changes_per_day:
+            self.env.process(self._master_changes(
+                "prices", cat.price_changes_per_day, masters.price, self.price_pending))
+        if masters.product > 1 and cat.product_changes_per_day:
+            self.env.process(self._master_changes(
+                "items", cat.product_changes_per_day, masters.product, self.item_pending))
 
     def _build_segments(self) -> None:
         from sim.customers import Customer
@@ -298,6 +307,8 @@ class OmniModel(mesa.Model):
             yield self.env.timeout(self.warmup)
         for s in self.stations.values():
             s.reset_stats()
+        for link in self.links.values():
+            link.reset_stats()
         self.ledger.start_window(self.env.now, self)
 
     def _sampler(self) -> Generator[simpy.Event, Any, None]:
@@ -306,22 +317,27 @@ class OmniModel(mesa.Model):
             self.ledger.sample_balances(self.inventory.value)
             yield self.env.timeout(self.scenario.sample_interval)
 
-    def _price_changes(self) -> Generator[simpy.Event, Any, None]:
-        gap = self.streams.get("prices.change_gap")
-        pick = self.streams.get("prices.sku")
-        rate = self.scenario.catalog.price_changes_per_day / 24.0
+    def _master_changes(self, kind: str, per_day: float, masters: int, pending: list[int]
+                        ) -> Generator[simpy.Event, Any, None]:
+        """Changes of ``kind`` (``prices``, ``items``) at ``per_day``, each copied to the
+        other ``masters - 1`` masters through ``master_sync``."""
+        gap = self.streams.get(f"{kind}.change_gap")
+        pick = self.streams.get(f"{kind}.sku")
+        rate = per_day / 24.0
         n = self.scenario.catalog.skus
         while True:
             yield self.env.timeout(gap.exponential(1.0 / rate))
-            self.env.process(self._propagate_price(pick.integers(n)))
+            if kind == "prices":
+                self.price_changes += 1
+            self.env.process(self._propagate(pick.integers(n), masters, pending))
 
-    def _propagate_price(self, sku: int) -> Generator[simpy.Event, Any, None]:
-        self.price_pending[sku] += 1
-        self.price_changes += 1
+    def _propagate(self, sku: int, masters: int, pending: list[int]
+                   ) -> Generator[simpy.Event, Any, None]:
+        pending[sku] += 1
         link = self.links["master_sync"]
-        for _ in range(self.scenario.data_masters.price - 1):
+        for _ in range(masters - 1):
             yield from link.transfer()
-        self.price_pending[sku] -= 1
+        pending[sku] -= 1
 
     def _promotions(self) -> Generator[simpy.Event, Any, None]:
         """The CRM sends offers to dormant customers; a response brings the next purchase
@@ -348,6 +364,10 @@ class OmniModel(mesa.Model):
     def price_mismatch(self, sku: int) -> bool:
         """Whether channels currently disagree on the SKU's price."""
         return self.price_pending[sku] > 0
+
+    def item_data_stale(self, sku: int) -> bool:
+        """Whether the product masters currently disagree on the SKU's item data."""
+        return self.item_pending[sku] > 0
 
     def in_window(self, t: float) -> bool:
         """Whether ``t`` is after the warm-up (counted in statistics)."""
@@ -404,15 +424,38 @@ class OmniModel(mesa.Model):
         df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         return df
 
+    def waiting(self) -> dict[str, dict[str, float]]:
+        """Hours of waiting in the window by cause: for the opening (``closed``, per station),
+        for a busy server (``busy``, per station) and for a batch run (``batch``, per batch
+        link); only the busy-server waits point at a resource short of capacity."""
+        stats = self.station_stats()
+        return {
+            "busy": {n: s["wait_busy_hours"] for n, s in stats.items() if s["wait_busy_hours"]},
+            "closed": {n: s["wait_closed_hours"] for n, s in stats.items()
+                       if s["wait_closed_hours"]},
+            "batch": {n: link.batch_wait_hours for n, link in self.links.items()
+                      if link.batch_wait_hours},
+        }
+
     def station_stats(self) -> dict[str, dict[str, float]]:
         """Window statistics of every station."""
         return {n: s.snapshot(self.env.now) for n, s in self.stations.items()}
 
 
-def dominant_wait(stats: dict[str, dict[str, float]]) -> tuple[str, float]:
-    """Name and utilisation of the station with the most waiting hours (the bottleneck)."""
-    best = max(stats.items(), key=lambda kv: (kv[1]["wait_hours_total"], kv[0]))
-    return best[0], best[1]["utilisation"]
+def bottleneck(stats: dict[str, dict[str, float]]) -> tuple[str, float]:
+    """Name and utilisation of the resource that limits flow: the station with servers (not
+    unlimited) and work in the window that is busiest while open (work / open capacity,
+    ``utilisation``); on a tie the one where more hours were spent waiting for a busy server
+    (``wait_busy_hours``). Waiting for the opening (``wait_closed_hours``) or for a batch
+    run (a link's ``batch_wait_hours``) is not a sign of a resource short of capacity and
+    does not count. ``("", 0.0)`` if no station with servers had work."""
+    cand = [(s["utilisation"], s.get("wait_busy_hours", 0.0), name)
+            for name, s in stats.items()
+            if s.get("capacity") is not None and s.get("arrivals", 0) > 0]
+    if not cand:
+        return "", 0.0
+    util, _, name = max(cand)
+    return name, util
 
 
 def finite(x: float) -> float:

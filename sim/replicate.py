@@ -35,7 +35,8 @@ class Job:
 
 @dataclass
 class Outcome:
-    """What a job returns: flat KPIs and the waiting hours and utilisation per station."""
+    """What a job returns: flat KPIs, and per station the hours waited for a busy server
+    (not for the opening) and the utilisation while open."""
 
     job: Job
     scenario: str
@@ -69,7 +70,7 @@ def run_job(job: Job) -> Outcome:
     ok = all(v["ok"] for v in cons.values()) and rep.checks["little"]["ok"]
     return Outcome(
         job=job, scenario=loaded.scenario.name, kpis=flatten(rep.kpis),
-        waits={n: s["wait_hours_total"] for n, s in rep.stations.items()},
+        waits={n: s["wait_busy_hours"] for n, s in rep.stations.items()},
         utilisation={n: s["utilisation"] for n, s in rep.stations.items()},
         wall_seconds=rep.wall_seconds, checks_ok=ok,
     )
@@ -101,16 +102,18 @@ def tidy_rows(outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
 
 
 def bottlenecks(outcomes: Sequence[Outcome]) -> dict[int, tuple[str, float, float]]:
-    """Per scenario index: the station with the most waiting hours (mean over replications),
-    its mean waiting hours and its mean utilisation."""
+    """Per scenario index: the station that limits flow (the highest mean utilisation while
+    open over the replications, as :func:`sim.model.bottleneck`; on a tie the most hours
+    waited for a busy server), its mean hours waited for a busy server and its mean
+    utilisation."""
     by: dict[int, list[Outcome]] = {}
     for o in outcomes:
         by.setdefault(o.job.scenario_index, []).append(o)
     out = {}
     for idx, group in by.items():
-        names = group[0].waits.keys()
+        names = group[0].utilisation.keys()
+        mean_util = {n: sum(g.utilisation[n] for g in group) / len(group) for n in names}
         mean_wait = {n: sum(g.waits[n] for g in group) / len(group) for n in names}
-        name = max(sorted(mean_wait), key=lambda n: mean_wait[n])
-        util = sum(g.utilisation[name] for g in group) / len(group)
-        out[idx] = (name, mean_wait[name], util)
+        name = max(sorted(mean_util), key=lambda n: (mean_util[n], mean_wait[n]))
+        out[idx] = (name, mean_wait[name], mean_util[name])
     return out

@@ -99,6 +99,8 @@ class Station(simpy.Resource):
         self.served = 0
         self.abandoned = 0
         self.wait_sum = 0.0
+        #: the part of ``wait_sum`` waited while the station was closed (not for a busy server)
+        self.wait_closed_sum = 0.0
         self.sojourn_sum = 0.0
         self.busy = 0.0
         #: server-hours worked after closing in the window (see :meth:`_finish_time`)
@@ -286,16 +288,19 @@ class Station(simpy.Resource):
         wait = start - t0
         if wait <= SERVICE_LEVEL_TARGET:
             self.answered_in_target += 1
-        self._leave(now, wait, now - t0, work)
+        self._leave(now, wait, now - t0, work, self._closed_part(t0, start))
         return True, wait
 
-    def _leave(self, now: float, wait: float, sojourn: float, work: float | None) -> None:
-        """The bookkeeping of a customer leaving at ``now`` after ``wait`` hours waiting and
-        ``sojourn`` hours here: served with ``work`` hours of service, or (``work`` None)
-        given up unserved. The time averages must be ticked to ``now`` already."""
+    def _leave(self, now: float, wait: float, sojourn: float, work: float | None,
+               closed: float = 0.0) -> None:
+        """The bookkeeping of a customer leaving at ``now`` after ``wait`` hours waiting
+        (``closed`` of them while the station was closed) and ``sojourn`` hours here: served
+        with ``work`` hours of service, or (``work`` None) given up unserved. The time
+        averages must be ticked to ``now`` already."""
         self.present -= 1
         self.in_window_sum += now
         self.wait_sum += wait
+        self.wait_closed_sum += closed
         self.sojourn_sum += sojourn
         if work is None:
             self.abandoned += 1
@@ -303,10 +308,16 @@ class Station(simpy.Resource):
             self.busy += work
             self.served += 1
 
+    def _closed_part(self, t0: float, t1: float) -> float:
+        """Hours of a wait from ``t0`` to ``t1`` during which the station was closed."""
+        if self.hours is None or t1 <= t0:
+            return 0.0
+        return max(t1 - t0 - self.hours.open_hours(t0, t1, self.offset), 0.0)
+
     def _give_up(self, now: float, t0: float) -> tuple[bool, float]:
         """Leave unserved at ``now`` after arriving at ``t0``: the result of :meth:`serve`."""
         waited = now - t0
-        self._leave(now, waited, waited, None)
+        self._leave(now, waited, waited, None, self._closed_part(t0, now))
         return False, waited
 
     def _wait_for_opening(self, closed: float, patience: float | None
@@ -360,6 +371,8 @@ class Station(simpy.Resource):
             "served": self.served,
             "abandoned": self.abandoned,
             "wait_hours_total": self.wait_sum,
+            "wait_closed_hours": self.wait_closed_sum,
+            "wait_busy_hours": max(self.wait_sum - self.wait_closed_sum, 0.0),
             "mean_wait_hours": self.wait_sum / done if done else 0.0,
             "mean_queue": self.area_queue / span,
             "mean_in_system": self.area_system / span,

@@ -19,7 +19,7 @@ import pandas as pd
 from sim import checks, labels
 from sim.eventlog import EventLog
 from sim.kpis.horizon import horizon_warnings, short_windows
-from sim.model import OmniModel, dominant_wait
+from sim.model import OmniModel, bottleneck
 from sim.results import COMPLETE, FAILED, RunFolder, cleanup_stale
 from sim.scenario import WARMUP_TOO_LONG, Loaded, Scenario, ScenarioError, load
 from sim.steady import base_record, base_warnings
@@ -92,6 +92,8 @@ class Replication:
     warmup: dict[str, Any] = field(default_factory=dict)  # sim.warmup.warmup_record
     horizon_warnings: list[str] = field(default_factory=list)  # sim.kpis.horizon
     base: dict[str, dict[str, float]] = field(default_factory=dict)  # sim.steady.base_record
+    #: hours waited in the window by cause (busy server, closed, batch run): OmniModel.waiting
+    waiting: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[str]:
@@ -116,7 +118,8 @@ def run_replication(loaded: Loaded, *, eventlog: EventLog | None = None,
     model.run(progress=progress)
     stats = model.station_stats()
     kpis = model.kpis()
-    bn, bn_util = dominant_wait(stats)
+    bn, bn_util = bottleneck(stats)
+    waiting = model.waiting()
     chk = {"conservation": checks.conservation(model, model.in_flight),
            "little": checks.little(model)}
     ts = model.timeseries()
@@ -129,7 +132,7 @@ def run_replication(loaded: Loaded, *, eventlog: EventLog | None = None,
         counts={**model.ledger.n_all, "orders_placed": model.ledger.orders_opened_all},
         warmup=warmup_record(ts, sc.warmup, sc.calendar.first_peak),
         horizon_warnings=horizon_warnings(sc),
-        base=base_record(model),
+        base=base_record(model), waiting=waiting,
     )
 
 
@@ -170,5 +173,6 @@ def run_to_folder(loaded: Loaded, out: Path, label: str, *,
             "counts": dict(sorted(rep.counts.items())),
             "checks": rep.checks,
             "bottleneck": rep.bottleneck,
+            "waiting_hours": rep.waiting,
         }, status=FAILED if checks.failed(rep.checks) else COMPLETE)
     return final, rep

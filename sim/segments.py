@@ -8,7 +8,10 @@ journey step never searches the scenario by name:
   store of pick-ups and returns) is the channel of that role the segment lists with the
   highest weight, else the first channel of that role in the file;
 - a service contact goes to one of the contact centres the segment lists, drawn by their
-  weights (the first, if there is one), else to the first contact centre of the file.
+  weights (the first, if there is one), else to the first contact centre of the file;
+- a business buyer's portal order is placed on one of the self-service channels (web shop,
+  app, partner portal) the segment lists, drawn by their weights, else on the first of the
+  file.
 """
 
 from __future__ import annotations
@@ -43,6 +46,14 @@ def preferred(sc: Scenario, seg: Segment, *roles: str) -> str | None:
     return None
 
 
+def _self_service(sc: Scenario, seg: Segment) -> list[str]:
+    """The self-service channels (web shop, app, partner portal) of a business segment's
+    portal orders: those it lists, else the first web shop, app or partner portal of the
+    file (none without any)."""
+    names = sc.channels_of("web_shop", "app", "partner_portal")
+    return _listed(seg, names) or names[:1]
+
+
 @dataclass(eq=False)
 class SegmentRuntime:
     """One segment's spec, streams and resolved channels (see the module docstring)."""
@@ -66,6 +77,13 @@ class SegmentRuntime:
     #: chatbot that answers service contacts first; store of pick-ups and store returns
     chatbot: str | None = None
     store: str | None = None
+    #: self-service channels where business buyers place portal orders (drawn by the
+    #: segment's weights when several), their cumulative weights and stream; the partner
+    #: portal, where resellers place their deals' orders when partner_orders is not manual
+    portals: list[str] = field(default_factory=list)
+    portal_cum: list[float] = field(default_factory=list)
+    portal_stream: Stream | None = None
+    partner_portal: str | None = None
     #: contact centres taking the segment's service contacts, cumulative weights, stream
     contact_centres: list[str] = field(default_factory=list)
     contact_cum: list[float] = field(default_factory=list)
@@ -102,6 +120,12 @@ class SegmentRuntime:
             rt.first_response = preferred(sc, seg, "inside_sales") or rt.sales
         rt.chatbot = preferred(sc, seg, "chatbot")
         rt.store = preferred(sc, seg, "store")
+        if isinstance(seg, BusinessSegment):
+            rt.portals = _self_service(sc, seg)
+            if len(rt.portals) > 1:
+                rt.portal_cum = cumulative([seg.channels[n] for n in rt.portals])
+                rt.portal_stream = streams.get(f"{name}.portal")
+            rt.partner_portal = next(iter(sc.channels_of("partner_portal")), None)
         rt._contact_centres(sc, streams)
         return rt
 
@@ -112,6 +136,12 @@ class SegmentRuntime:
         if len(self.contact_centres) > 1:
             self.contact_cum = cumulative([self.spec.channels[n] for n in listed])
             self.contact_stream = streams.get(f"{self.name}.contact_centre")
+
+    def portal(self) -> str | None:
+        """The self-service channel of one portal order (None if the company has none)."""
+        if self.portal_stream is None:
+            return self.portals[0] if self.portals else None
+        return self.portals[self.portal_stream.choice(self.portal_cum)]
 
     def contact_centre(self) -> str | None:
         """The contact centre of one service contact (None if the company has none)."""

@@ -81,7 +81,7 @@ CAPACITIES = [("channels", "call_centre", "staff"), ("teams", "order_desk", "sta
               ("systems", "erp", "capacity"), ("systems", "billing", "capacity"),
               ("market", "addressable_customers"), ("catalog", "skus")]
 PROBABILITIES = [("catalog", "gross_margin"), ("quoting", "below_margin_share"),
-                 ("checkout", "order_status_self_service"), ("errors", "item"),
+                 ("errors", "item"),
                  ("channels", "call_centre", "self_service"), ("partners", "carrier", "on_time"),
                  ("partners", "resellers", "commission"),
                  ("warehouse", "bopis_share"),

@@ -76,7 +76,9 @@ def test_small_business_lead_to_cash_exact_sequence():
         ("lead recorded", "crm"), ("lead routed", "lead_routing"),
         ("first response", "inside_sales"), ("account created", "crm"),
         ("onboarding", "master_sync"), ("sales meeting", "inside_sales"),
-        ("quote", "sales_ops"), ("negotiation", ""), ("order entry", "portal"),
+        ("quote", "sales_ops"), ("negotiation", ""),
+        ("order placed online", "web"),  # a portal order, on the segment's web shop
+        ("order entry", "portal"),
         ("order created", "oms"), ("order posted", "erp"), ("order confirmed", "erp"),
         ("picked and packed", "wms"), ("pick and pack", "warehouse"), ("delivery", "carrier"),
         ("invoice issued", "billing"), ("invoice", "billing"), ("cash applied", "cash_posting"),

@@ -162,6 +162,10 @@ def test_work_arriving_while_closed_starts_at_opening(env: simpy.Environment, lo
         (168.0 + 8.5, "weekend", True),
     ]
     assert st.busy == 3.5
+    # every hour waited was for the opening (8 + 14 + 56), none for a busy server
+    snap = st.snapshot(env.now)
+    assert snap["wait_closed_hours"] == 8.0 + 14.0 + 56.0 == snap["wait_hours_total"]
+    assert snap["wait_busy_hours"] == 0.0
 
 
 def test_work_past_closing_resumes_next_opening(env: simpy.Environment, log: Log,
@@ -226,6 +230,8 @@ def test_stats_and_littles_law(env: simpy.Environment, log: Log) -> None:
         "served": 3,
         "abandoned": 0,
         "wait_hours_total": 2.0,
+        "wait_closed_hours": 0.0,    # always open: all of it waiting for a busy server
+        "wait_busy_hours": 2.0,
         "mean_wait_hours": 2.0 / 3,
         "mean_queue": 0.2,
         "mean_in_system": 1.4,

@@ -49,6 +49,8 @@ segments:
     channels: {{web: 0.25, web_eu: 0.25, app: 0.3, store: 0.12, call_centre: 0.04,
                call_centre_north: 0.04}}
     after_sale: {{wismo_contact: 1.0, service_contact: 1.0}}
+  small_business:
+    after_sale: {{wismo_contact: 1.0, service_contact: 1.0, status_lookup: 0.0}}
 """
 
 

@@ -147,8 +147,13 @@ def _print_run(label: str, currency: str, rep: Any, folder: Path) -> None:
     con.print(t)
     util = sorted(rep.kpis["utilisation"].items(), key=lambda kv: -kv[1])[:6]
     con.print("Busiest resources: " + ", ".join(f"{n} {u:.0%}" for n, u in util))
-    con.print(f"Bottleneck (most waiting): [bold]{rep.bottleneck}[/bold] "
+    con.print(f"Bottleneck (busiest while open): [bold]{rep.bottleneck or 'none'}[/bold] "
               f"at {rep.bottleneck_utilisation:.0%} utilisation")
+    for cause, words in (("busy", "for a busy server"), ("closed", "for the opening"),
+                         ("batch", "for a batch run")):
+        top = sorted(rep.waiting.get(cause, {}).items(), key=lambda kv: -kv[1])[:3]
+        if top:
+            con.print(f"Waiting {words}: " + ", ".join(f"{n} {h:,.0f} h" for n, h in top))
     ok = all(v["ok"] for v in rep.checks["conservation"].values()) and \
         rep.checks["little"]["ok"]
     con.print(f"Self-checks (conservation, Little's law): {'passed' if ok else 'FAILED'}")
@@ -189,8 +194,10 @@ def scenarios_show(name: str, overrides: tuple[str, ...]) -> None:
 @scenarios.command("validate")
 @click.argument("files", nargs=-1, required=True)
 def scenarios_validate(files: tuple[str, ...]) -> None:
-    """Validate scenario FILES; one line per file, exit 2 if any is invalid."""
+    """Validate scenario FILES; one line per file, exit 2 if any is invalid. A declared
+    resource that can get no work in the scenario is warned about, one line each (stderr)."""
     from sim.scenario import ScenarioError, load
+    from sim.scenario.reach import idle_resources
 
     bad = 0
     for f in files:
@@ -199,6 +206,8 @@ def scenarios_validate(files: tuple[str, ...]) -> None:
             click.echo(f"{f}: ok ({sc.name}, {plural(len(sc.segments), 'segment')}, "
                        f"{plural(len(sc.channels), 'channel')}, "
                        f"{plural(sc.horizon / 24, 'day')})")
+            for name, why in idle_resources(sc).items():
+                click.echo(f"omnisim: warning: {f}: {name} gets no work: {why}", err=True)
         except ScenarioError as exc:
             bad += 1
             click.echo(f"omnisim: error: {exc}", err=True)

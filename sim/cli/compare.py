@@ -84,7 +84,8 @@ def compare(scenarios: tuple[str, ...], ladder: str | None, replications: int, s
 
     For every KPI: the mean with its 95% confidence interval, and the paired difference to
     the FIRST scenario with its interval (Δ, marked * when the interval excludes zero). Also
-    names each scenario's bottleneck (the resource contributing most waiting time).
+    names each scenario's bottleneck (the resource busiest while open: the one that limits
+    flow; waiting for opening hours or batch runs does not count).
 
     \b
     Examples:

@@ -78,7 +78,7 @@ def sweep(scenario: str, varies: tuple[str, ...], design: str, samples: int | No
       omnisim sweep baseline --vary channels.call_centre.staff=2:6:1 \\
           --vary links.stock_sync.interval=1h,6h,24h -r 5 --days 30
       omnisim sweep baseline --design lhs --samples 40 \\
-          --vary checkout.order_status_self_service=0.0:1.0 \\
+          --vary segments.consumer.after_sale.status_lookup=0.0:1.0 \\
           --vary channels.call_centre.staff=2:8 --executor dask
       omnisim sweep baseline --vary channels.call_centre.staff=2,4 --json --kpi revenue
       omnisim sweep baseline --vary channels.call_centre.staff=2,4 --xlsx staff.xlsx

@@ -119,14 +119,30 @@ def pick_channel(model: OmniModel, rt: SegmentRuntime) -> str | None:
     return names[rt.channel_stream.choice(cum)]
 
 
-def contact(c: Buyer, reason: str) -> Generator[simpy.Event, Any, bool]:
+#: contact reasons that leave case work for the customer-service team once an agent has
+#: taken them: a return to authorise and credit, a complaint or question to follow up
+CASE_REASONS = ("return", "service")
+
+
+def status_fresh(c: Buyer, since: float) -> bool:
+    """Whether the order status that customers, the chatbot and agents can see (as fresh as
+    the ``order_status`` link makes it) already shows what happened at ``since``."""
+    now = c.env.now
+    return now - c.model.links["order_status"].staleness(now) >= since
+
+
+def contact(c: Buyer, reason: str, shipped: float | None = None
+            ) -> Generator[simpy.Event, Any, bool]:
     """A service contact (order status, return, dispute, question).
 
-    The segment's chatbot (a channel of role ``chatbot``) resolves a share of contacts
-    without an agent (its ``self_service``, CALIBRATION O7-O8); the rest queue at one of the
-    segment's contact centres (role ``contact_centre``, see :mod:`sim.segments`), where callers
-    hang up when their patience runs out (reneging: Erlang-A behaviour). Returns whether the
-    contact was served.
+    A share of contacts start in the segment's chatbot (``after_sale.chatbot_first``, if the
+    company has a channel of role ``chatbot``), which answers a status question when the
+    status it sees already shows the shipment (at ``shipped``, :func:`status_fresh`) and
+    other questions with its ``self_service`` (CALIBRATION O7-O8); it hands the rest over.
+    Those queue at one of the segment's contact centres (role ``contact_centre``, see
+    :mod:`sim.segments`), where callers hang up when their patience runs out (reneging:
+    Erlang-A behaviour). A contact an agent took may leave case work for the
+    customer-service team (:func:`case_work`). Returns whether the contact was served.
     """
     model = c.model
     sc = model.scenario
@@ -134,13 +150,10 @@ def contact(c: Buyer, reason: str) -> Generator[simpy.Event, Any, bool]:
     model.ledger.count("contacts")
     model.ledger.count(f"contacts.{reason}")
     rt = c.rt
-    if rt.chatbot is not None:
-        bot = sc.channels[rt.chatbot]
-        if draw(c, "contact.self_service") < bot.self_service:
-            model.ledger.cost("transactions", bot.cost_per_interaction)
-            model.ledger.count("contacts_self_served")
-            c.log(f"contact:{reason}", rt.chatbot, t0, cost=bot.cost_per_interaction)
-            return True
+    bot = rt.chatbot
+    if (bot is not None and draw(c, "contact.chatbot") < c.seg.after_sale.chatbot_first
+            and (yield from _chatbot(c, bot, reason, shipped))):
+        return True
     name = rt.contact_centre()
     if name is None:
         return False
@@ -158,4 +171,56 @@ def contact(c: Buyer, reason: str) -> Generator[simpy.Event, Any, bool]:
         c.penalise(c.seg.after_sale.wait_penalty)
     c.log(f"contact:{reason}", name, t0, "ok" if served else "abandoned",
           cc.cost_per_interaction)
+    if served:
+        case_work(c, reason, shipped)
     return served
+
+
+def _chatbot(c: Buyer, name: str, reason: str, shipped: float | None
+             ) -> Generator[simpy.Event, Any, bool]:
+    """A conversation with the chatbot ``name``: whether it answered the contact."""
+    model = c.model
+    bot = model.scenario.channels[name]
+    t0 = c.env.now
+    cost = yield from session(c, name, "handle")
+    model.ledger.count("contacts_chatbot")
+    if reason == "order_status" and shipped is not None:
+        answered = status_fresh(c, shipped)
+    else:
+        answered = draw(c, "contact.self_service") < bot.self_service
+    if answered:
+        model.ledger.count("contacts_self_served")
+    c.log(f"contact:{reason}", name, t0, "ok" if answered else "handed over", cost)
+    return answered
+
+
+def session(c: Buyer, channel: str, purpose: str) -> Generator[simpy.Event, Any, float]:
+    """One session on an unstaffed or staffed ``channel``: its ``service_time`` of work
+    (stream ``<channel>.<purpose>``) with its cost per interaction booked; returns the cost."""
+    model = c.model
+    ch = model.scenario.channels[channel]
+    yield from model.stations[channel].serve(
+        ch.service_time.sample(model.streams.get(f"{channel}.{purpose}")))
+    model.ledger.cost("transactions", ch.cost_per_interaction)
+    return ch.cost_per_interaction
+
+
+def case_work(c: Buyer, reason: str, shipped: float | None = None) -> None:
+    """Case work an agent's contact leaves for the customer-service team (its
+    ``touch_time``): a return or a complaint (:data:`CASE_REASONS`),
+    or a trace of a parcel whose status the agent cannot see either (stale ``order_status``
+    data). The team works it after the call; the customer does not wait for it."""
+    if reason not in CASE_REASONS and not (
+            reason == "order_status" and shipped is not None and not status_fresh(c, shipped)):
+        return
+    sc = c.model.scenario
+    team = sc.team_for("customer_service")
+    work = sc.teams[team].touch_time.sample(c.model.streams.get(f"{team}.touch"))
+    c.env.process(_case(c, team, work, reason))
+
+
+def _case(c: Buyer, team: str, work: float, reason: str) -> Generator[simpy.Event, Any, None]:
+    t0 = c.env.now
+    yield from c.model.stations[team].serve(work)
+    c.model.ledger.count("service_cases")
+    c.log(f"case:{reason}", team, t0)

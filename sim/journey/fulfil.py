@@ -11,7 +11,9 @@
   on a named team).
 - Products that need it are installed by the systems integrator's teams, booked through
   ``installer_booking``.
-- Customers who cannot see their order status themselves call to ask ("where is my order").
+- A customer with a "where is my order" question looks the status up online or asks the
+  chatbot; the status is as fresh as ``order_status`` makes it, and a customer who sees no
+  shipment yet (or does not look) contacts the company (:func:`_wismo`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from sim.journey.common import Lost, Order, contact, draw, system
+from sim.journey.common import Lost, Order, contact, draw, status_fresh, system
 
 if TYPE_CHECKING:
     from sim.customers import Buyer
@@ -63,18 +65,30 @@ def _nominal_lead(c: Buyer, o: Order) -> float:
     return promised_lead(c.model.scenario, o.configured, o.install)
 
 
-def _status_self_service(c: Buyer) -> float:
-    """Share of status questions customers answer themselves: full with real-time tracking,
-    half when the tracking page shows batch-synced data."""
-    sc = c.model.scenario
-    share = sc.checkout.order_status_self_service
-    return share if c.model.links["order_status"].mode == "realtime" else share * 0.5
-
-
-def _wismo(c: Buyer, late: bool) -> Generator[simpy.Event, Any, None]:
-    p = c.seg.after_sale.wismo_contact * (2.0 if late else 1.0)
-    if draw(c, "wismo") < p * (1.0 - _status_self_service(c)):
-        yield from contact(c, "order_status")
+def _wismo(c: Buyer, o: Order, shipped: float, transit: float,
+           late: bool) -> Generator[simpy.Event, Any, None]:
+    """A "where is my order" question while the parcel is on its way: it comes up at a
+    uniform moment of the transit (at the promised date for a late one, if that is still
+    ahead). A customer who looks the status up online (``after_sale.status_lookup``, with
+    ``checkout.order_status_page``) is answered if the status shown already has the
+    shipment (:func:`status_fresh`); the others, and those who see a stale status, contact
+    the company."""
+    a = c.seg.after_sale
+    p = a.wismo_contact * (2.0 if late else 1.0)
+    if draw(c, "wismo") >= p:
+        return
+    env = c.env
+    wait = draw(c, "wismo.when") * transit
+    if late:
+        wait = min(max(o.promised - env.now, 0.0), transit)
+    if wait > 0:
+        yield env.timeout(wait)
+    model = c.model
+    if (model.scenario.checkout.order_status_page and draw(c, "wismo.look") < a.status_lookup
+            and status_fresh(c, shipped)):
+        model.ledger.count("status_self_served")
+        return
+    yield from contact(c, "order_status", shipped)
 
 
 def fulfil(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
@@ -211,7 +225,7 @@ def _deliver(c: Buyer, o: Order, reship: bool = False) -> Generator[simpy.Event,
         transit += car.late_delay.sample(model.streams.get("carrier.late_delay"))
     late = env.now + transit > o.promised
     if not reship:
-        env.process(_wismo(c, late))
+        env.process(_wismo(c, o, env.now, transit, late))
     yield env.timeout(transit)
     model.ledger.cost("logistics", car.cost_per_parcel)
     c.log("reshipment" if reship else "delivery", "carrier", t0, cost=car.cost_per_parcel,

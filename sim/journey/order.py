@@ -6,12 +6,18 @@ How an order reaches the order-management system depends on its route:
 - B2B orders arriving by email, phone or fax are re-keyed by the order desk (``order_desk``,
   usually a manual link: touch time and keying errors per field, CALIBRATION O1-O3); a B2C
   call-centre order is keyed by the agent with the same error rate,
-- orders from resellers arrive through ``partner_orders``.
+- a business buyer's portal order is placed on the segment's self-service channel (web
+  shop, app or partner portal, :mod:`sim.segments`) before it crosses ``order_intake``,
+- orders from resellers arrive through ``partner_orders``: e-mailed to the order desk when
+  it is manual, placed on the partner portal when it is integrated (batch or real time).
 
 Validation then checks the contract price (wrong if a price change is still on its way
-between price masters), stock (an order accepted against a stale view when the truth has
-nothing is an *oversell*), and the credit limit (a credit-control review may hold or cancel
-it). The order then crosses ``oms_to_erp`` and is confirmed.
+between price masters), takes each line's item data from the product master the channel
+reads (wrong if an item-data change is still on its way between product masters: a wrong
+item the customer-service team puts right at delivery), stock (an order accepted against a
+stale view when the truth has nothing is an *oversell*), and the credit limit (a
+credit-control review may hold or cancel it). The order then crosses ``oms_to_erp`` and is
+confirmed.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from sim.journey.common import Lost, Order, draw, system
+from sim.journey.common import Lost, Order, draw, session, system
 from sim.scenario import UNSTRUCTURED
 
 if TYPE_CHECKING:
@@ -71,6 +77,10 @@ def enter(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     inv = model.inventory
     if any(model.price_mismatch(s) for s in o.skus):
         o.price_mismatch = True
+    stale = sum(model.item_data_stale(s) for s in o.skus)
+    if stale:  # a line taken with another master's item data: a wrong item (rework)
+        o.errors_item += stale
+        L.count("item_data_errors", stale)
     # a human re-keying the order looks the stock up in the ERP (the truth); systems
     # check against the view the stock sync gives them
     checks_truth = route in UNSTRUCTURED and links["order_desk"].mode == "manual"
@@ -122,10 +132,15 @@ def _take_in(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     elif route in UNSTRUCTURED:
         errs = yield from links["order_desk"].transfer(n_lines)
     elif route == "partner":
+        if links["partner_orders"].mode != "manual" and c.rt.partner_portal is not None:
+            yield from _placed_on(c, c.rt.partner_portal, "order placed by reseller")
         errs = yield from links["partner_orders"].transfer(n_lines)
     elif route == "store":
         errs = 0
     else:
+        portal = c.rt.portal() if route == "portal" and c.kind != "b2c" else None
+        if portal is not None:
+            yield from _placed_on(c, portal, "order placed online")
         errs = yield from links["order_intake"].transfer(n_lines)
     _split_errors(c, o, max(errs, 0))
     if errs > 0:
@@ -136,6 +151,14 @@ def _take_in(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     quoted = "quote " if o.quote_started >= 0 else ""
     c.log("order entry", route, t0, "error" if errs > 0 else "ok",
           objects=f"{quoted}lines:{n_lines}")
+
+
+def _placed_on(c: Buyer, channel: str, activity: str) -> Generator[simpy.Event, Any, None]:
+    """A business order keyed in by the buyer (or its reseller) on a self-service channel:
+    the session is the channel's ``service_time`` of work there."""
+    t0 = c.env.now
+    cost = yield from session(c, channel, "order_entry")
+    c.log(activity, channel, t0, cost=cost)
 
 
 def _credit(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:

@@ -145,6 +145,10 @@ def _checkout(c: Consumer, ch_name: str, sku: int) -> Generator[simpy.Event, Any
     t0 = c.env.now
     L.count("carts", cohort=c.cohort)
     L.count(f"carts.{ch_name}", cohort=c.cohort)
+    steps = model.streams.get(f"{c.segment}.cart.step_time")
+    look = c.seg.cart.step_time.sample(steps)
+    if look > 0:  # the shopper looks at the cart before deciding
+        yield c.env.timeout(look)
     reason = _fixed_reason(c)
     if reason is None:
         ch_name, frictions = _frictions(c, ch_name, sku)
@@ -252,17 +256,19 @@ def friction_reason(frictions: dict[str, float], decided_share: float, u_decided
 
 
 def _checkout_pages(c: Consumer, ch_name: str) -> Generator[simpy.Event, Any, int]:
-    """The checkout pages load one after another; returns how many were slower than 3 s
-    (each may lose an undecided shopper, ``slow_pages``)."""
+    """The checkout pages load one after another, each filled in for ``cart.step_time``;
+    returns how many were slower than 3 s (each may lose an undecided shopper,
+    ``slow_pages``)."""
     model = c.model
     ch = model.scenario.channels[ch_name]
     if ch.page_load is None:
         return 0
     pages = model.streams.get(f"{ch_name}.checkout_page")
+    steps = model.streams.get(f"{c.segment}.cart.step_time")
     slow = 0
     for _ in range(max(ch.checkout_steps, 1)):
         load = ch.page_load.sample(pages)
-        yield c.env.timeout(load)
+        yield c.env.timeout(load + c.seg.cart.step_time.sample(steps))
         slow += load > SLOW_PAGE
     return slow
 

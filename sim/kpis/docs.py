@@ -44,8 +44,16 @@ Columns of the tables below:
 """
 
 _OUTRO = f"""\
-The bottleneck (in the CLI table, the manifest and `stations.json`) is the station with the
-most waiting hours in the window, reported with its utilisation.
+The bottleneck (in the CLI table, the manifest and `compare`'s summary) is the resource that
+limits flow: among the stations with servers (not unlimited) that had work in the window, the
+one with the highest utilisation while open (busy server-hours / server-hours on the roster in
+its open hours, overtime included: `utilisation` in `stations.json`); on a tie, the one where
+more hours were spent waiting for a busy server. Waiting is split by cause: for a busy server
+(`wait_busy_hours`), while the station was closed (`wait_closed_hours`: work that came in
+after hours, or queued overnight behind it) and, on batch links, for the next batch run (the
+manifest's `waiting_hours`, with the other two). Only the first points at a resource short
+of capacity, so a station that is closed half the day or fed in batches is not the
+bottleneck because work waits at it.
 
 ## Adding a KPI
 

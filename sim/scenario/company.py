@@ -158,6 +158,8 @@ class Catalog(Strict):
     price_changes_per_day: UpTo1000 = Field(
         default=2.0, description="price changes per day (0-1000); with more than one price master "
                                  "each must be copied, and until then prices disagree")
+    product_changes_per_day: UpTo1000 = Field(0.0, description=(
+        "item-data changes per day (0-1000); copied between product masters like prices"))
     gross_margin: Prob = Field(
         default=0.35, description="share of the order value that is margin (0-1): cost of goods = "
                                   "value x (1 - gross_margin)")
@@ -451,9 +453,8 @@ class Checkout(Strict):
                     "(cart.forced_account may lose them)")
     costs_shown_upfront: Flag = Field(description=(
         "true: shipping and fees are shown before checkout (no cart.unexpected_cost leave)"))
-    order_status_self_service: Prob = Field(
-        default=0.0, description="probability a customer finds the order status online instead of "
-                                 "contacting the company (0-1)")
+    order_status_page: Flag = Field(True, description=(
+        "true: customers can see their order's status online, as fresh as links.order_status"))
 
 
 class Errors(Strict):

@@ -31,6 +31,7 @@ from sim.scenario.fields import (
     Prob,
     Strict,
     UpToMillion,
+    duration_default,
     shares,
 )
 
@@ -59,6 +60,9 @@ class CartBehaviour(Strict):
                                  "for (0-1; distrust, returns policy)")
     slow_delivery: Prob = Field(0.0, description="leave probability per day the promised "
                                 "delivery is later than delivery_accepted")
+    step_time: DurationDist = Field(default_factory=duration_default("0 s"), description=(
+        "A: a shopper's time on one cart or checkout page, besides loading it (a duration or "
+        "distribution): how long shoppers are in the cart"))
     delivery_accepted: Duration = Field(default=3 * 24.0, description=(
         "delivery time shoppers accept without hesitation (a duration); see slow_delivery"))
     forced_account: Prob = Field(description=(
@@ -154,6 +158,12 @@ class AfterSale(Strict):
         "probability of a where-is-my-order contact per order (0-1; doubled when late)"))
     service_contact: Prob = Field(description=(
         "probability of a service contact after delivery (0-1)"))
+    status_lookup: Prob = Field(0.0, description=(
+        "A: share of customers with a where-is-my-order question who look the status up "
+        "online first (checkout.order_status_page); they call only if it is stale (0-1)"))
+    chatbot_first: Prob = Field(0.0, description=(
+        "A: share of service contacts a customer starts in the company's chatbot, if it has "
+        "one; what the bot cannot answer goes on to an agent (0-1)"))
     repeat: Prob = Field(description=(
         "probability a satisfied customer buys again (0-1; scaled by satisfaction)"))
     interpurchase: DurationDist = Field(description=(

@@ -24,7 +24,7 @@ from sim.kpis.compute import Snapshot, snapshot
 from sim.kpis.formulas import Ratio
 from sim.kpis.registry import View, get, shown_in
 from sim.kpis.spec import Kpi
-from sim.model import STAGES, OmniModel, dominant_wait
+from sim.model import STAGES, OmniModel, bottleneck
 from sim.processmap import NAMES
 from sim.scenario import Loaded, load
 from sim.workshop import levers as lv
@@ -163,14 +163,15 @@ class Company:
         return {"days": d.day, **{k.key: d.counts.value(k) for k in headline_kpis()}}
 
     def bottleneck(self) -> tuple[str, str]:
-        """The station where work waited longest in total, and a sentence about it."""
+        """The station that limits flow (busiest while open, :func:`sim.model.bottleneck`),
+        and a sentence about it."""
         stats = self.model.station_stats()
         if not stats or self.model.env.now <= 0:
             return "", "Nothing has happened yet: press Step or Run."
-        name, util = dominant_wait(stats)
+        name, util = bottleneck(stats)
+        if not name:
+            return "", "No resource has had work yet."
         s = stats[name]
-        if s["wait_hours_total"] <= 0:
-            return "", "Nobody has waited anywhere yet."
         st = self.model.stations[name]
         who = NAMES.get(name, name.replace("_", " "))
         unit = "servers" if st.kind == "system" else "people"
@@ -179,7 +180,7 @@ class Company:
         return name, (
             f"The bottleneck is the {who}{servers}: it is busy {util:.0%} of its open hours, "
             f"work waits there {_hours(s['mean_wait_hours'])} on average and {waiting} "
-            f"item(s) are waiting now. More time is lost waiting here than anywhere else.")
+            f"item(s) are waiting now. No other resource is as busy while open.")
 
 
 def _hours(h: float) -> str:
