@@ -153,7 +153,8 @@ def _checkout(c: Consumer, ch_name: str, sku: int) -> Generator[simpy.Event, Any
             frictions["slow_pages"] = 1.0 - (1.0 - c.seg.cart.slow_checkout_leave) ** slow
         reason = friction_reason(frictions, c.seg.cart.decided_share, draw(c, "cart.decided"),
                                  draw(c, "cart.friction"), draw(c, "cart.friction_reason"))
-        if reason is None and model.scenario.checkout.forced_account_creation:
+        if reason is None and model.scenario.checkout.forced_account_creation \
+                and model.scenario.channels[ch_name].role != "store":
             c.has_account = True
     if reason is None:
         reason = _at_payment(c, sku)
