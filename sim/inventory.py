@@ -6,8 +6,13 @@
   of the last sync run, real-time shows the truth. Stale views let customers order what is
   gone (oversells) or see as gone what is back in stock.
 - Every ``review_interval`` the planner orders up to ``forecast x (lead time + review +
-  safety cover)``. The forecast is the demand observed over the last four weeks times a
-  lognormal error of relative size ``forecast_error`` (CALIBRATION I5 sets it per phase).
+  safety cover)``. The forecast is computed, not typed: exponential smoothing
+  (``catalog.forecast_smoothing``) of the demand the planning system can see. It sees sales
+  through the ``stock_sync`` feed (a batch link shows the sales up to its last run), and with
+  several product masters (``data_masters.product``) only the lines recorded in its own master
+  (one in ``product``), scaled up by the number of masters: fewer masters and a fresher feed
+  give a better forecast (CALIBRATION I5, phase table). Its error is measured against the
+  sales that follow (``forecast_abs_error`` / ``forecast_demand`` over ``FORECAST_DAYS``).
 - Stock is valued at the standard cost ``catalog.unit_cost`` per unit: the opening stock,
   supplier receipts (purchases, paid after ``catalog.supplier_terms``), units issued to orders
   and units returned go to the ledger at that cost. The unit counts here are kept apart from
@@ -29,7 +34,8 @@ from sim.opening import opening_stock
 if TYPE_CHECKING:
     from sim.model import OmniModel
 
-HISTORY_DAYS = 28
+#: horizon over which the forecast is compared with the sales that follow (days)
+FORECAST_DAYS = 7
 
 
 class Inventory:
@@ -52,14 +58,21 @@ class Inventory:
             self.stock, pipeline = opening_stock(cat, daily, model.streams)
         else:
             self.stock = np.maximum(np.round(daily * cat.stock_cover / 24.0), 1).astype(np.int64)
-        self.sold_days: deque[np.ndarray] = deque(maxlen=HISTORY_DAYS)
-        self.today = np.zeros(n, dtype=np.int64)
         self.planned_daily = daily
+        #: the planner's forecast of daily demand per SKU (starts at the plan)
+        self.forecast = daily.astype(float).copy()
+        #: units sold since t=0 (truth) and the part the planning system sees (scaled)
+        self.sold_total = np.zeros(n, dtype=float)
+        self.seen_live = np.zeros(n, dtype=float)
+        self.seen = np.zeros(n, dtype=float)
+        self.seen_at = 0.0
+        self._masters = model.scenario.data_masters.product
+        self._master = model.streams.get("inventory.product_master")
+        self._forecasts: deque[tuple[float, np.ndarray, np.ndarray]] = deque()
         self.waiters: list[deque[simpy.Event]] = [deque() for _ in range(n)]
         self.view = self.stock.copy()
         self.sync = model.links["stock_sync"]
         self._pick = model.streams.get("inventory.sku")
-        self._fc = model.streams.get("inventory.forecast")
         self._lead = model.streams.get("inventory.lead_time")
         self.replenishments = 0
         #: units received from suppliers (purchases)
@@ -81,7 +94,6 @@ class Inventory:
         for sku, qty, left in pipeline:  # replenishments on their way at t=0
             self.on_order[sku] += qty
             env.process(self._deliver(sku, qty, left))
-        env.process(self._day_closer())  # close the day before a same-instant review
         env.process(self._planner())
         if self.sync.mode != "realtime":
             env.process(self._view_sync())
@@ -104,7 +116,12 @@ class Inventory:
     def reserve(self, sku: int) -> simpy.Event | None:
         """Take one unit. Returns None if it was on hand, else an event that fires when
         replenishment covers this backordered line."""
-        self.today[sku] += 1
+        self.sold_total[sku] += 1
+        k = self._masters
+        if k == 1:
+            self.seen_live[sku] += 1
+        elif self._master.random() * k < 1.0:  # recorded in the planner's own master
+            self.seen_live[sku] += k
         self.stock[sku] -= 1
         self.units_issued += 1
         self.ledger.stock_issue(self.unit_cost)
@@ -179,27 +196,49 @@ class Inventory:
         self.unpaid_purchases -= amount
         self.ledger.pay_supplier(amount)
 
-    def _day_closer(self) -> Generator[simpy.Event, Any, None]:
-        while True:
-            yield self.env.timeout(24.0)
-            self.sold_days.append(self.today)
-            self.today = np.zeros_like(self.today)
+    def seen_sales(self) -> tuple[np.ndarray, float]:
+        """Sales the planning system sees now (cumulative, scaled for its master's share) and
+        the time they are as of: the last ``stock_sync`` run (now if real-time)."""
+        if self.sync.mode == "realtime":
+            return self.seen_live, self.env.now
+        return self.seen, self.seen_at
+
+    def update_forecast(self, seen: np.ndarray, at: float, since: tuple[np.ndarray, float]
+                        ) -> None:
+        """Exponential smoothing of the daily demand seen between ``since`` and ``at``."""
+        days = (at - since[1]) / 24.0
+        if days <= 0:
+            return
+        alpha = 1.0 - (1.0 - self.model.scenario.catalog.forecast_smoothing) ** days
+        rate = (seen - since[0]) / days
+        self.forecast = alpha * rate + (1.0 - alpha) * self.forecast
+
+    def _score_forecasts(self) -> None:
+        """Compare each forecast made ``FORECAST_DAYS`` ago with the sales since (ledger counts
+        ``forecast_abs_error`` and ``forecast_demand``, in units)."""
+        now = self.env.now
+        q = self._forecasts
+        q.append((now, self.forecast.copy(), self.sold_total.copy()))
+        horizon = FORECAST_DAYS * 24.0
+        while q and now - q[0][0] >= horizon - 1e-9:
+            t, fc, sold = q.popleft()
+            actual = self.sold_total - sold
+            err = np.abs(fc * (now - t) / 24.0 - actual).sum()
+            self.ledger.count("forecast_abs_error", int(round(err)))
+            self.ledger.count("forecast_demand", int(round(actual.sum())))
 
     def _planner(self) -> Generator[simpy.Event, Any, None]:
         cat = self.model.scenario.catalog
         dist = cat.replenishment_lead_time
         cover_days = cat.order_up_to_cover / 24.0
-        sigma = cat.forecast_error
+        last = (np.zeros_like(self.seen), 0.0)
         while True:
-            if self.sold_days:
-                observed = np.mean(self.sold_days, axis=0)
-                days = len(self.sold_days)
-                w = days / HISTORY_DAYS
-                base = w * observed + (1 - w) * self.planned_daily
-            else:
-                base = self.planned_daily
-            err = np.exp(sigma * self._fc.normal() - sigma * sigma / 2) if sigma > 0 else 1.0
-            target = np.ceil(base * err * cover_days).astype(np.int64)
+            seen, at = self.seen_sales()
+            if at > last[1]:
+                self.update_forecast(seen, at, last)
+                last = (seen.copy(), at)
+            self._score_forecasts()
+            target = np.ceil(self.forecast * cover_days).astype(np.int64)
             position = self.stock + self.on_order
             need = np.maximum(target - position, 0)
             lead = dist.sample(self._lead)
@@ -215,3 +254,5 @@ class Inventory:
         while True:
             yield env.timeout(max(self.sync.next_sync(env.now + 1e-9) - env.now, 1e-9))
             self.view = self.stock.copy()
+            self.seen = self.seen_live.copy()
+            self.seen_at = env.now

@@ -31,6 +31,7 @@ from mesa.agent import AgentSet
 from sim.calendar import DemandProfile
 from sim.checks import scan_in_flight
 from sim.eventlog import EventLog
+from sim.installers import InstallerCalendar
 from sim.inventory import Inventory
 from sim.journey import shop
 from sim.kpis import Ledger, compute_kpis
@@ -171,6 +172,7 @@ class OmniModel(mesa.Model):
         if inst is not None:
             st["installers"] = Station(env, "installers", "partner",
                                        station_capacity(sc, "installers"), inst.hours, off)
+            self.installer_calendar = InstallerCalendar(inst, off)
         self.stations = st
         #: the staffing planners of the stations staffed by a policy (sim/staffing.py)
         self.planners = start_planners(env, st, sc)

@@ -188,7 +188,7 @@ def fulfilment_mean(sc: Scenario, seg: BuyerSegment) -> float:
         inst = sc.partners.installers
         if inst is not None:
             hours += seg.configured_share * seg.installation_share * (
-                link_mean_wait(links["installer_booking"]) + inst.booking_lead_time.mean
+                link_mean_wait(links["installer_booking"]) + inst.notice
                 + inst.install_time.mean)
     return hours
 

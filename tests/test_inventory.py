@@ -7,8 +7,9 @@ is the shipped baseline with a small, exact catalogue:
 
 - 2 SKUs with equal popularity (skew 0) and a plan of 2 units a day: 1 per SKU per day;
 - 2 days of stock cover: 2 units of each SKU on hand at the start;
-- lead time exactly 1 day, review every day, no safety cover, no forecast error: the first
-  review (at t=0) targets ceil(1 x (24 + 24 + 0) / 24) = 2 = the stock, so orders nothing.
+- lead time exactly 1 day, review every day, no safety cover, one product master and a
+  smoothing weight of 0.5 per day: the first review (at t=0) sees no sales yet and targets
+  ceil(1 x (24 + 24 + 0) / 24) = 2 = the stock, so orders nothing.
 """
 
 from collections.abc import Generator
@@ -19,7 +20,7 @@ import numpy as np
 import pytest
 import simpy
 
-from sim.inventory import HISTORY_DAYS, Inventory
+from sim.inventory import FORECAST_DAYS, Inventory
 from sim.kpis import Ledger
 from sim.links import Link
 from sim.scenario import Scenario, load
@@ -36,7 +37,8 @@ SMALL = (
     "catalog.safety_cover=0 d",
     "catalog.review_interval=1 d",
     "catalog.replenishment_lead_time={dist: constant, value: 1 d}",
-    "catalog.forecast_error=0",
+    "catalog.forecast_smoothing=0.5",
+    "data_masters.product=1",
 )
 BATCH_4H = "links.stock_sync={mode: batch, interval: 4 h}"
 REALTIME = "links.stock_sync={mode: realtime}"
@@ -276,39 +278,55 @@ def test_first_order_arrives_after_the_lead_time() -> None:
     assert inv.replenishments == 2       # nothing sold, so no later review orders more
 
 
-def test_forecast_error_scales_the_target() -> None:
-    sigma = 0.3
-    env, inv = build(REALTIME,
-                     "catalog.planned_units_per_day=48",
-                     "catalog.stock_cover=1 d",
-                     "catalog.safety_cover=3 d",
-                     "catalog.replenishment_lead_time={dist: constant, value: 7 d}",
-                     f"catalog.forecast_error={sigma}", seed=9)
-    z = Streams(9).get("inventory.forecast").normal()
-    err = np.exp(sigma * z - sigma * sigma / 2)
-    target = int(np.ceil(np.array([24.0]) * err * (11 * 24.0 / 24.0))[0])
-    env.run(until=1.0)
-    assert inv.on_order.tolist() == [max(target - 24, 0)] * 2
+def sell_at(env: simpy.Environment, inv: Inventory, sales: list[tuple[float, int]]
+            ) -> Generator[simpy.Event, Any, None]:
+    for t, sku in sales:
+        yield at(env, t)
+        inv.reserve(sku)
 
 
-def test_review_uses_the_day_just_closed() -> None:
-    """Day 0 sells 2 units of SKU 0 and none of SKU 1. The review at t=24 should blend that
-    day in: base = (1/28) x observed + (27/28) x plan = [29/28, 27/28]; target =
-    ceil(base x 2 days) = [3, 2]; position = [0, 2]; so it orders [3, 0]."""
+def test_review_smooths_the_demand_seen() -> None:
+    """Day 0 sells 2 units of SKU 0 and none of SKU 1 (a real-time feed). The review at t=24
+    smooths that day in: forecast = 0.5 x [2, 0] + 0.5 x plan [1, 1] = [1.5, 0.5]; target =
+    ceil(forecast x 2 days) = [3, 1]; position = [0, 2]; so it orders [3, 0]."""
     env, inv = build(REALTIME)
-
-    def sell() -> Generator[simpy.Event, Any, None]:
-        for t in (1.0, 2.0):
-            yield at(env, t)
-            inv.reserve(0)
-
-    env.process(sell())
+    env.process(sell_at(env, inv, [(1.0, 0), (2.0, 0)]))
     env.run(until=24.5)
-    assert [d.tolist() for d in inv.sold_days] == [[2, 0]]
+    assert inv.forecast.tolist() == [1.5, 0.5]
     assert inv.on_order.tolist() == [3, 0]
 
 
-def test_history_keeps_four_weeks() -> None:
+def test_batch_feed_hides_the_sales_since_the_last_sync() -> None:
+    """Stock sync every 10 h (runs at 0, 10, 20, 30 ...): the review at t=24 sees the sale at
+    t=1 but not the one at t=22, over the 20 h up to the last run."""
+    env, inv = build("links.stock_sync={mode: batch, interval: 10 h}")
+    env.process(sell_at(env, inv, [(1.0, 0), (22.0, 1)]))
+    env.run(until=24.5)
+    days = 20.0 / 24.0
+    alpha = 1.0 - 0.5 ** days
+    expect = alpha * np.array([1.0, 0.0]) / days + (1.0 - alpha) * np.array([1.0, 1.0])
+    assert inv.forecast == pytest.approx(expect)
+
+
+def test_several_product_masters_show_the_planner_a_scaled_share() -> None:
+    """With 3 product masters the planner's master records a line with probability 1/3 and
+    counts it 3 times (its business unit scaled up to the whole)."""
+    env, inv = build(REALTIME, "data_masters.product=3", seed=4)
+    twin = Streams(4).get("inventory.product_master")
+    for _ in range(300):
+        inv.reserve(0)
+    expect = 3 * sum(1 for _ in range(300) if twin.random() * 3 < 1.0)
+    assert inv.seen_live[0] == expect
+    assert inv.sold_total[0] == 300
+    assert 0 < expect < 900
+
+
+def test_forecast_is_scored_against_the_sales_that_follow() -> None:
+    """The forecast made at t=0 ([1, 1] a day, the plan) is compared at t=7 d with the 7 days'
+    sales (3 units of SKU 0): |7 - 3| + |7 - 0| = 11 units of error over 3 units sold."""
     env, inv = build(REALTIME)
-    env.run(until=(HISTORY_DAYS + 5) * 24.0 + 1.0)
-    assert len(inv.sold_days) == HISTORY_DAYS
+    env.process(sell_at(env, inv, [(30.0, 0), (50.0, 0), (70.0, 0)]))
+    inv.ledger.active = True
+    env.run(until=FORECAST_DAYS * 24.0 + 0.5)
+    assert inv.ledger.n["forecast_abs_error"] == 11
+    assert inv.ledger.n["forecast_demand"] == 3

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
@@ -37,16 +38,23 @@ def _supplier_part(c: Buyer, name: str) -> Generator[simpy.Event, Any, None]:
     model = c.model
     sup = model.scenario.partners.suppliers[name]
     t0 = c.env.now
-    yield from model.links["supplier_po"].transfer()
-    model.ledger.count_all("purchase_orders")
     ref = name.replace(" ", "_")
-    c.log("purchase order", "supplier_po", t0, objects=f"po:{ref} part:{ref}")
-    t1 = c.env.now
     stream = model.streams.get(f"supplier.{name}.lead_time")
-    lead = sup.lead_time.sample(stream)
-    if model.streams.get(f"supplier.{name}.availability").random() >= sup.availability:
-        lead += sup.lead_time.sample(stream)  # not in stock at the supplier: made to order
-    yield c.env.timeout(lead)
+    while True:
+        errs = yield from model.links["supplier_po"].transfer()
+        model.ledger.count_all("purchase_orders")
+        c.log("purchase order", "supplier_po", t0, objects=f"po:{ref} part:{ref}")
+        t1 = c.env.now
+        lead = sup.lead_time.sample(stream)
+        if model.streams.get(f"supplier.{name}.availability").random() >= sup.availability:
+            lead += sup.lead_time.sample(stream)  # not in stock at the supplier: made to order
+        yield c.env.timeout(lead)
+        if errs <= 0:
+            break
+        # a keying error on the PO: the wrong part arrives and is ordered again
+        model.ledger.count("wrong_parts")
+        c.log("component received", name, t1, "wrong part", objects=f"po:{ref} part:{ref}")
+        t0 = c.env.now
     c.log("component received", name, t1, objects=f"po:{ref} part:{ref}")
 
 
@@ -57,7 +65,7 @@ def promised_lead(sc: Scenario, configured: bool = False, install: bool = False)
     if configured and sc.partners.suppliers:
         lead += max(s.lead_time.mean for s in sc.partners.suppliers.values())
     if install and sc.partners.installers is not None:
-        lead += sc.partners.installers.booking_lead_time.mean
+        lead += sc.partners.installers.notice
     return lead
 
 
@@ -103,6 +111,11 @@ def fulfil(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     if o.configured and sc.partners.suppliers:
         parts = [env.process(_supplier_part(c, n)) for n in sc.partners.suppliers]
         yield simpy.AllOf(env, parts)
+    if o.route == "store":  # carry-out: the customer takes the goods from the shelf
+        yield from _deliver(c, o)
+        yield from _rework(c, o)
+        delivered(c, o)
+        return
     t1 = env.now
     yield from model.links["erp_to_wms"].transfer(len(o.skus))
     work = sc.warehouse.pick_time.sample(model.streams.get("warehouse.pick"))
@@ -216,10 +229,12 @@ def _deliver(c: Buyer, o: Order, reship: bool = False) -> Generator[simpy.Event,
     if (not reship and c.kind == "b2c" and wh.bopis and store is not None
             and draw(c, "bopis") < wh.bopis_share):
         yield from model.links["carrier_booking"].transfer()
+        yield from _pickup(c)
         yield env.timeout(car.transit.sample(model.streams.get("carrier.transit")))
         c.log("pickup in store", store, t0, objects="delivery")
         return
     yield from model.links["carrier_booking"].transfer()
+    yield from _pickup(c)
     transit = car.transit.sample(model.streams.get("carrier.transit"))
     if model.streams.get("carrier.on_time").random() >= car.on_time:
         transit += car.late_delay.sample(model.streams.get("carrier.late_delay"))
@@ -232,13 +247,32 @@ def _deliver(c: Buyer, o: Order, reship: bool = False) -> Generator[simpy.Event,
           objects="delivery")
 
 
+def next_pickup(t: float, pickup_at: float | None) -> float:
+    """Time of the carrier's first daily pick-up at or after ``t`` (``t`` itself without a
+    pick-up time)."""
+    if pickup_at is None:
+        return t
+    day = math.floor(t / 24.0)
+    at = day * 24.0 + pickup_at
+    return at if at >= t else at + 24.0
+
+
+def _pickup(c: Buyer) -> Generator[simpy.Event, Any, None]:
+    """A booked parcel waits for the carrier's daily pick-up (its cut-off)."""
+    env = c.env
+    wait = next_pickup(env.now, c.model.scenario.partners.carrier.pickup_at) - env.now
+    if wait > 0:
+        yield env.timeout(wait)
+
+
 def _install(c: Buyer) -> Generator[simpy.Event, Any, None]:
     model = c.model
     inst = model.scenario.partners.installers
     assert inst is not None
     t0 = c.env.now
     yield from model.links["installer_booking"].transfer()
-    yield c.env.timeout(inst.booking_lead_time.sample(model.streams.get("installers.booking")))
+    start = model.installer_calendar.book(c.env.now)
+    yield c.env.timeout(start - c.env.now)
     work = inst.install_time.sample(model.streams.get("installers.work"))
     yield from model.stations["installers"].serve(work)
     model.ledger.cost("partners", inst.cost_per_job)

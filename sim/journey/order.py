@@ -70,22 +70,15 @@ def enter(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
     links = model.links
     c.set_stage("order")
     yield from _take_in(c, o)
-    n_lines = len(o.skus)
-    route = o.route
     yield from system(c, "oms", "order created")
     # -- validation ---------------------------------------------------------------------------
-    inv = model.inventory
     if any(model.price_mismatch(s) for s in o.skus):
         o.price_mismatch = True
+    _check_stock(c, o)  # lines shown out of stock are dropped first
     stale = sum(model.item_data_stale(s) for s in o.skus)
     if stale:  # a line taken with another master's item data: a wrong item (rework)
         o.errors_item += stale
         L.count("item_data_errors", stale)
-    # a human re-keying the order looks the stock up in the ERP (the truth); systems
-    # check against the view the stock sync gives them
-    checks_truth = route in UNSTRUCTURED and links["order_desk"].mode == "manual"
-    if not checks_truth:
-        o.oversold = any(not inv.available(s) and inv.visible(s) for s in o.skus)
     yield from _credit(c, o)
     if o.value <= 0:  # nothing to sell: lost before it is placed, so it is never open
         raise Lost("order_value")
@@ -107,7 +100,7 @@ def enter(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
             L.count(f"new_customers.{c.segment}")
         c.join_base()
     t1 = c.env.now
-    yield from links["oms_to_erp"].transfer(n_lines)
+    yield from links["oms_to_erp"].transfer(len(o.skus))
     yield from system(c, "erp", "order posted")
     c.log("order confirmed", "erp", t1)
     if o.configured:
@@ -116,6 +109,28 @@ def enter(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
             and draw(c, "loyalty.signup") < c.seg.after_sale.loyalty_signup:
         c.loyalty = True
         L.count("loyalty_signups")
+
+
+def _check_stock(c: Buyer, o: Order) -> None:
+    """Every line is checked against the stock view its channel sees (the ``stock_sync``
+    view; a clerk re-keying an order sees the same view, as of the last sync). A business
+    buyer drops the lines shown as out of stock (all of them: the order is lost); a line
+    shown in stock that the truth does not have is accepted: the order is *oversold*. A
+    consumer's lines were checked in the shop, and a sale at the till hands over what is on
+    the shelf."""
+    if o.route == "store":
+        return
+    model = c.model
+    inv = model.inventory
+    if c.kind != "b2c":
+        shown = [s for s in o.skus if inv.visible(s)]
+        if len(shown) < len(o.skus):
+            model.ledger.count("lines_out_of_stock", len(o.skus) - len(shown))
+            if not shown:
+                raise Lost("stock_out")
+            o.value *= len(shown) / len(o.skus)
+            o.skus = shown
+    o.oversold = any(not inv.available(s) for s in o.skus)
 
 
 def _take_in(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:

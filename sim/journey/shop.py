@@ -157,7 +157,8 @@ def _checkout(c: Consumer, ch_name: str, sku: int) -> Generator[simpy.Event, Any
             frictions["slow_pages"] = 1.0 - (1.0 - c.seg.cart.slow_checkout_leave) ** slow
         reason = friction_reason(frictions, c.seg.cart.decided_share, draw(c, "cart.decided"),
                                  draw(c, "cart.friction"), draw(c, "cart.friction_reason"))
-        if reason is None and model.scenario.checkout.forced_account_creation:
+        if reason is None and model.scenario.checkout.forced_account_creation \
+                and model.scenario.channels[ch_name].role != "store":
             c.has_account = True
     if reason is None:
         reason = _at_payment(c, sku)
@@ -170,13 +171,18 @@ def _checkout(c: Consumer, ch_name: str, sku: int) -> Generator[simpy.Event, Any
     yield from system(c, "payments", "payment authorised")
     value = c.seg.order_value.sample(model.streams.get(f"{c.segment}.order_value"))
     lines = max(1, int(c.seg.order_lines.sample(model.streams.get(f"{c.segment}.lines"))))
-    skus = [sku] + [model.inventory.pick_sku() for _ in range(lines - 1)]
+    inv = model.inventory
+    extra = [inv.pick_sku() for _ in range(lines - 1)]
+    skus = [sku] + [s for s in extra if inv.visible(s)]  # the shopper sees each line's stock
+    if len(skus) < lines:
+        L.count("lines_out_of_stock", lines - len(skus))
+        value *= len(skus) / lines
     o = Order(c.case, value, skus, ch_name)
     o.route = "portal"
     L.count("checkouts", cohort=c.cohort)
     L.count_all("orders_received")
     c.relate("order", value)
-    c.log("checkout", ch_name, t0, objects=f"lines:{lines}")
+    c.log("checkout", ch_name, t0, objects=f"lines:{len(skus)}")
     return o
 
 
@@ -209,6 +215,19 @@ def _frictions(c: Consumer, ch_name: str, sku: int) -> tuple[str, dict[str, floa
                 out["context_lost"] = cart.context_lost_leave
             if model.price_mismatch(sku):
                 out["price_mismatch"] = cart.price_mismatch_leave
+    if sc.channels[ch_name].role != "store":  # at the till: no shipping, no account, carry-out
+        _online_frictions(c, out)
+    steps = max(sc.channels[ch_name].checkout_steps, 1)
+    if steps > 1:
+        out["long_checkout"] = 1.0 - (1.0 - cart.per_extra_step) ** (steps - 1)
+    return ch_name, out
+
+
+def _online_frictions(c: Consumer, out: dict[str, float]) -> None:
+    """Frictions of buying at a distance: costs shown late, a slow delivery promise, forced
+    account creation."""
+    sc = c.model.scenario
+    cart = c.seg.cart
     if not sc.checkout.costs_shown_upfront:
         out["unexpected_cost"] = cart.unexpected_cost
     late_days = (promised_lead(sc) - cart.delivery_accepted) / 24.0
@@ -216,10 +235,6 @@ def _frictions(c: Consumer, ch_name: str, sku: int) -> tuple[str, dict[str, floa
         out["slow_delivery"] = min(1.0, cart.slow_delivery * late_days)
     if sc.checkout.forced_account_creation and not c.has_account:
         out["forced_account"] = cart.forced_account
-    steps = max(sc.channels[ch_name].checkout_steps, 1)
-    if steps > 1:
-        out["long_checkout"] = 1.0 - (1.0 - cart.per_extra_step) ** (steps - 1)
-    return ch_name, out
 
 
 def friction_reason(frictions: dict[str, float], decided_share: float, u_decided: float,

@@ -146,6 +146,11 @@ KPIS: tuple[Kpi | Family, ...] = (
         shown={RUN, *HEADLINE, SWEEP_FIGURE, SLIDE}, decimals=2),
     Kpi("backorder_rate", "Backordered orders", "the backorder rate", SHARE, LOWER,
         ratio("backorders", "orders"), "backordered / orders"),
+    Kpi("forecast_error", "Forecast error", "the demand-forecast error", SHARE, LOWER,
+        ratio("forecast_abs_error", "forecast_demand"),
+        "sum over SKUs and reviews of |forecast x 7 days - units sold in the 7 days after "
+        "the review| / units sold (WAPE; the planner's smoothed forecast of what it sees "
+        "through `stock_sync` and its product master, CALIBRATION I5)"),
     Kpi("late_delivery_rate", "Late deliveries", "late delivery", SHARE, LOWER,
         ratio("late_deliveries", "delivered"), "late / delivered"),
     Kpi("return_rate", "Returns", "the return rate", SHARE, LOWER,

@@ -27,7 +27,6 @@ from sim.scenario.fields import (
     Strict,
     SyncInterval,
     TeamRole,
-    UpTo4,
     UpTo100,
     UpTo1000,
     duration_default,
@@ -153,8 +152,8 @@ class Catalog(Strict):
         "how often stock is reviewed and reordered (a duration, at least 1 min)"))
     replenishment_lead_time: DurationDist = Field(description=(
         "time from a purchase order to goods received (a duration or distribution)"))
-    forecast_error: UpTo4 = Field(0.3, description="sigma of the lognormal error of the "
-                                                  "demand forecast")
+    forecast_smoothing: Prob = Field(0.1, description=(
+        "the planner's exponential-smoothing weight of one day's observed demand (0-1)"))
     price_changes_per_day: UpTo1000 = Field(
         default=2.0, description="price changes per day (0-1000); with more than one price master "
                                  "each must be copied, and until then prices disagree")
@@ -346,6 +345,9 @@ class Carrier(Strict):
     late_delay: DurationDist = Field(description=(
         "extra delay of a late parcel (a duration or distribution)"))
     cost_per_parcel: Money = Field(default=0.0, description="shipping cost per parcel (an amount)")
+    pickup_at: Duration | None = Field(default=None, ge=0, lt=24, description=(
+        "time of day of the daily pick-up, after midnight (e.g. 17 h): a parcel booked later "
+        "leaves with the next day's pick-up (null: collected at once)"))
 
 
 class Installers(Strict):
@@ -356,8 +358,11 @@ class Installers(Strict):
         "working hours of the installers"))
     install_time: DurationDist = Field(description=(
         "work of one installation (a duration or distribution)"))
-    booking_lead_time: DurationDist = Field(description=(
-        "wait from booking to the installation date (a duration or distribution)"))
+    notice: Duration = Field(default=48.0, ge=0, description=(
+        "least time from a booking to the installation day (a duration); the rest of the "
+        "wait comes from the booked calendar"))
+    jobs_per_team_day: PosInt = Field(default=1, description=(
+        "installation jobs one team takes per working day (whole number >= 1)"))
     cost_per_job: Money = Field(default=0.0, description="cost of one installation (an amount)")
 
 
