@@ -40,6 +40,7 @@ from analysis.results import Results
 from analysis.shapes import read_json
 from analysis.stats import describe_difference, kpi_ci
 from sim.kpis.registry import View, describe, lookup, shown_in
+from sim.kpis.spec import Unit
 from sim.outfile import atomic
 from sim.results import ResultsError
 
@@ -92,10 +93,16 @@ def definition(key: str) -> str:
     return _CODE.sub(words, describe(key).definition)
 
 
-def _label(key: str) -> str:
+def heading(key: str, currency: str = "USD") -> str:
+    """A KPI's heading in the report: the registry's, money with its currency."""
+    k = describe(key)
+    return axis_label(key, currency) if k.unit is Unit.MONEY else k.heading
+
+
+def _label(key: str, currency: str = "USD") -> str:
     """The KPI's heading, its definition as a tooltip."""
     return (f"<abbr title='{html.escape(definition(key), quote=True)}'>"
-            f"{html.escape(describe(key).heading)}</abbr>")
+            f"{html.escape(heading(key, currency))}</abbr>")
 
 
 def _scroll(table: str) -> str:
@@ -120,7 +127,7 @@ def _table(res: Results, kpis: list[str]) -> str:
             m, lo, hi, _ = kpi_ci(vals, k) if len(vals) > 1 else \
                 (vals[0] if vals else math.nan, math.nan, math.nan, 1)
             cells.append(f"<td>{html.escape(describe(k).format_interval(m, lo, hi))}</td>")
-        rows.append(f"<tr><td>{_label(k)}</td>{''.join(cells)}</tr>")
+        rows.append(f"<tr><td>{_label(k, res.currency)}</td>{''.join(cells)}</tr>")
     head = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
     return _scroll(f"<table><tr><th>KPI</th>{head}</tr>{''.join(rows)}</table>")
 
@@ -270,7 +277,7 @@ def _summary(res: Results, summary: pd.DataFrame | None,
 
 
 def _how_to_read(res: Results, kpis: list[str]) -> str:
-    entries = "".join(f"<dt>{html.escape(describe(k).heading)}</dt>"
+    entries = "".join(f"<dt>{html.escape(heading(k, res.currency))}</dt>"
                       f"<dd>{html.escape(definition(k))}</dd>" for k in kpis)
     return ("<h2 id=definitions>How to read this report</h2><p>Every number is a mean over "
             "replications (runs with different random seeds) with its 95% confidence "
