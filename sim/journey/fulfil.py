@@ -40,9 +40,9 @@ def _supplier_part(c: Buyer, name: str) -> Generator[simpy.Event, Any, None]:
     t0 = c.env.now
     ref = name.replace(" ", "_")
     stream = model.streams.get(f"supplier.{name}.lead_time")
+    model.ledger.count_all("purchase_orders")  # a re-order after a wrong part re-sends it
     while True:
         errs = yield from model.links["supplier_po"].transfer()
-        model.ledger.count_all("purchase_orders")
         c.log("purchase order", "supplier_po", t0, objects=f"po:{ref} part:{ref}")
         t1 = c.env.now
         lead = sup.lead_time.sample(stream)
