@@ -74,13 +74,13 @@ REQUIRED = [
     ("links", "invoicing", "mode"), ("quoting",), ("quoting", "mode"), ("partners",),
     ("partners", "carrier"), ("partners", "carrier", "transit"), ("warehouse",),
     ("warehouse", "pickers"), ("warehouse", "pick_time"), ("checkout",),
-    ("checkout", "costs_shown_upfront"), ("costs",), ("costs", "dispute_handling_time"),
+    ("checkout", "costs_shown_upfront"), ("costs",), ("invoices", "investigate_time"),
 ]
 CAPACITIES = [("channels", "call_centre", "staff"), ("teams", "order_desk", "staff"),
               ("teams", "sales_ops", "staff"), ("warehouse", "pickers"),
               ("systems", "erp", "capacity"), ("systems", "billing", "capacity"),
               ("market", "addressable_customers"), ("catalog", "skus")]
-PROBABILITIES = [("catalog", "gross_margin"), ("quoting", "below_margin_share"),
+PROBABILITIES = [("catalog", "gross_margin"), ("quoting", "error_per_line"),
                  ("checkout", "order_status_self_service"), ("errors", "item"),
                  ("channels", "call_centre", "self_service"), ("partners", "carrier", "on_time"),
                  ("partners", "resellers", "commission"),
@@ -89,7 +89,7 @@ PROBABILITIES = [("catalog", "gross_margin"), ("quoting", "below_margin_share"),
 DISTRIBUTIONS = [("channels", "call_centre", "service_time"),
                  ("catalog", "replenishment_lead_time"), ("warehouse", "pick_time"),
                  ("partners", "carrier", "transit"), ("partners", "carrier", "late_delay"),
-                 ("costs", "dispute_handling_time"), ("quoting", "touch_time")]
+                 ("invoices", "investigate_time"), ("quoting", "touch_time")]
 TAGS = ["!!python/object/apply:os.system ['touch {marker}']",
         "!!python/object/new:os.system ['touch {marker}']",
         "!!python/name:os.system", "!!python/module:os",
