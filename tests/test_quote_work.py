@@ -56,15 +56,15 @@ def test_more_price_changes_raise_below_margin_quotes_by_hand_only() -> None:
 
 
 def test_ship_to_invoice_grows_with_the_invoice_run_interval() -> None:
-    """Nightly vs weekly invoice runs (same hour): an invoice waits for the next run, on
-    average half the interval for deliveries spread over the week, so the lag grows by
-    about (7 - 1) / 2 = 3 days; tolerance 0.75 d (deliveries fall on working days, not
-    uniformly over the week)."""
-    ka, kb = paired(QUIET, ("links.invoicing={mode: batch, interval: 24 h, offset: 18 h}",),
-                    ("links.invoicing={mode: batch, interval: 7 d, offset: 114 h}",), days=30,
+    """Nightly vs weekly invoice runs (Monday 06:00): an invoice waits for the next run, on
+    average half the interval for deliveries spread evenly over the week, so the lag grows
+    by (7 - 1) / 2 = 3 days; deliveries fall on working days, which a Monday run finds
+    later (up to +4 d if all came mid-week), so the 95% interval must lie in [2, 4.5] d."""
+    ka, kb = paired(QUIET, ("links.invoicing={mode: batch, interval: 24 h, offset: 6 h}",),
+                    ("links.invoicing={mode: batch, interval: 7 d, offset: 6 h}",), days=30,
                     reps=REPS)
     mean, lo, hi = diff_ci(ka, kb, "ship_to_invoice_days_mean")
-    assert lo > 2.25 and hi < 3.75, f"diff {mean:.3f} d CI [{lo:.3f}, {hi:.3f}], theory 3 d"
+    assert lo > 2.0 and hi < 4.5, f"diff {mean:.3f} d CI [{lo:.3f}, {hi:.3f}], theory 3-4 d"
 
 
 def test_dispute_time_grows_with_credit_control_load() -> None:
