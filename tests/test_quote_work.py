@@ -46,10 +46,10 @@ def test_more_price_changes_raise_below_margin_quotes_by_hand_only() -> None:
     master, so its rise (from the few non-standard lines still priced by hand) is smaller
     than the manual rise and under 2 points."""
     rates = (("catalog.price_changes_per_day=3",), ("catalog.price_changes_per_day=6",))
-    ka, kb = paired((*QUIET, "quoting.mode=manual"), *rates, days=30, reps=REPS)
+    ka, kb = paired((*QUIET, "quoting.mode=manual"), *rates, days=25, reps=REPS)
     m_man, lo_man, hi_man = diff_ci(ka, kb, "below_margin_quote_rate")
     assert lo_man > 0, f"manual: should rise: diff {m_man:.4f} CI [{lo_man:.4f}, {hi_man:.4f}]"
-    ka, kb = paired((*QUIET, "quoting.mode=cpq"), *rates, days=30, reps=REPS)
+    ka, kb = paired((*QUIET, "quoting.mode=cpq"), *rates, days=25, reps=REPS)
     m_cpq, lo_cpq, hi_cpq = diff_ci(ka, kb, "below_margin_quote_rate")
     assert hi_cpq < lo_man and hi_cpq < 0.02, (
         f"CPQ: diff {m_cpq:.4f} CI [{lo_cpq:.4f}, {hi_cpq:.4f}] vs manual {m_man:.4f}")
@@ -73,8 +73,8 @@ def test_dispute_time_grows_with_credit_control_load() -> None:
     field in both so that every replication has disputes."""
     base = (*QUIET, "teams.credit_control.staffing={policy: fixed}",
             "teams.credit_control.staff=1", "links.order_desk.error_per_field=0.05")
-    ka, kb = paired(base, ("teams.credit_control.touch_time=30 min",),
-                    ("teams.credit_control.touch_time=3 h",), days=30, reps=REPS)
+    ka, kb = paired(base, ("teams.credit_control.touch_time.mean=30 min",),
+                    ("teams.credit_control.touch_time.mean=3 h",), days=30, reps=REPS)
     mean, lo, hi = diff_ci(ka, kb, "dispute_days_mean")
     assert lo > 0, f"dispute time should grow: diff {mean:.3f} d CI [{lo:.3f}, {hi:.3f}]"
 
@@ -89,10 +89,10 @@ def _mean(ref: str, key: str, days: float = 45) -> tuple[float, float, float]:
 
 
 @pytest.mark.parametrize(("phase", "low", "high"), [
-    # F7 (one vendor case, weak): 14 d without CPQ; the mechanisms land lower: +-40%
-    ("total-commerce/phase-1-siloed", 14 * 0.6, 14 * 1.4),
-    # phase table 1 d (interpolated): within a factor of 3
-    ("total-commerce/phase-6-optimized", 1 / 3, 3.0),
+    # F7 (one vendor case, rated weak): 14 d without CPQ; within a factor of 2
+    ("total-commerce/phase-1-siloed", 14 / 2, 14 * 2),
+    # the phase table's 1 d (interpolated): within a factor of 2
+    ("total-commerce/phase-6-optimized", 1 / 2, 1 * 2),
 ])
 def test_quote_turnaround_near_the_calibration(phase: str, low: float, high: float) -> None:
     """Phase 1 and phase 6 quote turnaround (4 replications x 45 d) against F7 and the phase
