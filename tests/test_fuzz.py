@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 
 from sim.distributions import DIST_NAMES
 from sim.scenario import LinkName, load_raw, resolve_path, validate
+from sim.scenario.fields import OPTIONAL_LINKS
 
 REPO = Path(__file__).resolve().parents[1]
 BASE: dict[str, Any] = load_raw(resolve_path("validation/mm1"))
@@ -70,11 +71,12 @@ REQUIRED = [
     ("segments", "callers", "channels"), ("segments", "callers", "service"), ("channels",),
     ("channels", "call_centre", "staffed"), ("channels", "call_centre", "service_time"),
     ("systems",), ("systems", "billing"), ("teams",), ("teams", "collections"),
-    ("teams", "order_desk", "staff"), ("links",), *(("links", n) for n in LinkName.__args__),
+    ("teams", "order_desk", "staff"), ("links",),
+    *(("links", n) for n in LinkName.__args__ if n not in OPTIONAL_LINKS),
     ("links", "invoicing", "mode"), ("quoting",), ("quoting", "mode"), ("partners",),
     ("partners", "carrier"), ("partners", "carrier", "transit"), ("warehouse",),
     ("warehouse", "pickers"), ("warehouse", "pick_time"), ("checkout",),
-    ("checkout", "costs_shown_upfront"), ("costs",), ("invoices", "investigate_time"),
+    ("checkout", "costs_shown_upfront"), ("costs",),
 ]
 CAPACITIES = [("channels", "call_centre", "staff"), ("teams", "order_desk", "staff"),
               ("teams", "sales_ops", "staff"), ("warehouse", "pickers"),
