@@ -46,10 +46,10 @@ def test_more_price_changes_raise_below_margin_quotes_by_hand_only() -> None:
     master, so its rise (from the few non-standard lines still priced by hand) is smaller
     than the manual rise and under 2 points."""
     rates = (("catalog.price_changes_per_day=3",), ("catalog.price_changes_per_day=6",))
-    ka, kb = paired((*QUIET, "quoting.mode=manual"), *rates, days=25, reps=REPS)
+    ka, kb = paired((*QUIET, "quoting.mode=manual"), *rates, days=30, reps=REPS)
     m_man, lo_man, hi_man = diff_ci(ka, kb, "below_margin_quote_rate")
     assert lo_man > 0, f"manual: should rise: diff {m_man:.4f} CI [{lo_man:.4f}, {hi_man:.4f}]"
-    ka, kb = paired((*QUIET, "quoting.mode=cpq"), *rates, days=25, reps=REPS)
+    ka, kb = paired((*QUIET, "quoting.mode=cpq"), *rates, days=30, reps=REPS)
     m_cpq, lo_cpq, hi_cpq = diff_ci(ka, kb, "below_margin_quote_rate")
     assert hi_cpq < lo_man and hi_cpq < 0.02, (
         f"CPQ: diff {m_cpq:.4f} CI [{lo_cpq:.4f}, {hi_cpq:.4f}] vs manual {m_man:.4f}")
