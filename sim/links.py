@@ -1,7 +1,9 @@
 """Integration links: how a work item (an order, a lead, a PO, an invoice) crosses systems.
 
 - ``manual``: a clerk of a team re-keys it: the item queues for the team, takes the touch
-  time, and every keyed field is wrong with ``error_per_field`` (CALIBRATION O1-O3).
+  time, and every keyed field is wrong with ``error_per_field`` (CALIBRATION O1-O3). With
+  ``every`` the clerk works the items in sittings (an inbox read once a day): an item waits
+  for the next sitting before it joins the team's queue.
 - ``batch``: the item waits for the next sync run (every ``interval`` from ``offset``).
 - ``realtime``: an API call with latency; a failed call is retried after ``retry_after``.
 
@@ -41,6 +43,9 @@ class Link:
             self._err_stream = s.get(f"link.{name}.errors")
             self.p_field = spec.error_per_field
             self.fields_per_line = spec.fields_per_line
+            self.sittings = spec.every is not None
+            self.interval = spec.every if spec.every is not None else 1.0
+            self.offset = spec.offset
         elif isinstance(spec, BatchLink):
             self.interval = spec.interval
             self.offset = spec.offset
@@ -63,7 +68,7 @@ class Link:
         self.batch_wait_hours = 0.0
 
     def next_sync(self, t: float) -> float:
-        """Time of the first batch run at or after ``t``."""
+        """Time of the first batch run (or clerk's sitting) at or after ``t``."""
         k = math.ceil((t - self.offset) / self.interval - 1e-12)
         return self.offset + max(k, 0) * self.interval
 
@@ -95,6 +100,10 @@ class Link:
         self.transfers += 1
         errors = 0
         if self.mode == "manual":
+            if self.sittings:
+                wait = self.next_sync(env.now) - env.now
+                if wait > 0:
+                    yield env.timeout(wait)
             work = self._touch.sample(self._touch_stream)
             served, _ = yield from self.team.serve(work, patience)
             if not served:

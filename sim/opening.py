@@ -83,7 +83,7 @@ from sim.distributions import (
 from sim.journey.cash import PaymentPlan, payment_plan
 from sim.journey.common import Order
 from sim.journey.fulfil import promised_lead
-from sim.scenario import BatchLink, BusinessSegment, ManualLink
+from sim.scenario import UNSTRUCTURED, BatchLink, BusinessSegment, ManualLink
 
 if TYPE_CHECKING:
     from sim.customers import Buyer
@@ -167,10 +167,39 @@ def link_mean_wait(link: Link) -> float:
     if isinstance(link, BatchLink):
         wait = link.interval / 2
     elif isinstance(link, ManualLink):
-        wait = link.touch_time.mean
+        wait = link.touch_time.mean + (link.every / 2 if link.every is not None else 0.0)
     else:
         wait = link.latency.mean
     return wait + (link.extra_delay.mean if link.extra_delay is not None else 0.0)
+
+
+def quote_mean(sc: Scenario, seg: BusinessSegment) -> float:
+    """Mean hours of a quote's work, queueing and opening hours ignored: the set-up, the
+    lines priced by hand (all of them, or CPQ's non-standard ones) and, for a segment whose
+    mean order needs approval, the approval link."""
+    q = sc.quoting
+    lines = seg.order_lines.mean
+    hand = lines * (1.0 if q.mode == "manual" or "cpq" not in sc.systems
+                    else seg.configured_share * seg.nonstandard_share)
+    wait = (q.touch_time.mean + hand * q.line_time.mean
+            + lines * seg.configured_share * q.engineering_time.mean
+            * (seg.nonstandard_share if q.mode == "cpq" and "cpq" in sc.systems else 1.0))
+    if q.approval_over is not None and seg.order_value.mean >= q.approval_over:
+        wait += link_mean_wait(sc.links["quote_approval"])
+    return wait
+
+
+def invoicing_mean(sc: Scenario, seg: BusinessSegment) -> float:
+    """Mean hours from delivery to invoice, queueing ignored: hand preparation of the
+    re-keyed share (the segment's unstructured intake, with a manual order desk) and the
+    invoice run."""
+    inv = sc.invoices
+    wait = link_mean_wait(sc.links["invoicing"])
+    if inv.team is not None and isinstance(sc.links["order_desk"], ManualLink):
+        share = sum(w for r, w in seg.order_intake.items() if r in UNSTRUCTURED)
+        share /= sum(seg.order_intake.values()) or 1.0
+        wait += share * (inv.touch_time.mean + seg.order_lines.mean * inv.line_time.mean)
+    return wait
 
 
 def fulfilment_mean(sc: Scenario, seg: BuyerSegment) -> float:
@@ -299,9 +328,8 @@ class Cycle:
             if loyalty is not None:  # only consumers join the programme (journey.order)
                 lift = loyalty.repeat_lift * a.loyalty_signup
             return cls(gap, order, 0.0, retention=a.retention(lift))
-        q = sc.quoting
-        gap += seg.configured_share * (q.touch_time.mean + q.engineering_delay.mean)
-        invoicing = link_mean_wait(sc.links["invoicing"])
+        gap += seg.configured_share * quote_mean(sc, seg)
+        invoicing = invoicing_mean(sc, seg)
         return cls(gap, order + invoicing, open_invoice_mean(sc, seg), invoicing,
                    retention=a.retention())
 

@@ -244,7 +244,9 @@ def test_the_small_runs_books_close(small_model):
     assert k["gross_margin"] == pytest.approx(small_model.scenario.catalog.gross_margin)
 
 
-BELOW_MARGIN = ("segments.small_business.configured_share=1", "quoting.below_margin_share=1")
+#: every hand-priced line wrong and no approver to catch it: the quote goes out below margin
+BELOW_MARGIN = ("segments.small_business.configured_share=1", "quoting.mode=manual",
+                "quoting.error_per_line=1")
 
 
 def test_a_won_below_margin_quote_loses_its_margin_when_delivered():

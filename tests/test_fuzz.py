@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 
 from sim.distributions import DIST_NAMES
 from sim.scenario import LinkName, load_raw, resolve_path, validate
+from sim.scenario.fields import OPTIONAL_LINKS
 
 REPO = Path(__file__).resolve().parents[1]
 BASE: dict[str, Any] = load_raw(resolve_path("validation/mm1"))
@@ -70,17 +71,18 @@ REQUIRED = [
     ("segments", "callers", "channels"), ("segments", "callers", "service"), ("channels",),
     ("channels", "call_centre", "staffed"), ("channels", "call_centre", "service_time"),
     ("systems",), ("systems", "billing"), ("teams",), ("teams", "collections"),
-    ("teams", "order_desk", "staff"), ("links",), *(("links", n) for n in LinkName.__args__),
+    ("teams", "order_desk", "staff"), ("links",),
+    *(("links", n) for n in LinkName.__args__ if n not in OPTIONAL_LINKS),
     ("links", "invoicing", "mode"), ("quoting",), ("quoting", "mode"), ("partners",),
     ("partners", "carrier"), ("partners", "carrier", "transit"), ("warehouse",),
     ("warehouse", "pickers"), ("warehouse", "pick_time"), ("checkout",),
-    ("checkout", "costs_shown_upfront"), ("costs",), ("costs", "dispute_handling_time"),
+    ("checkout", "costs_shown_upfront"), ("costs",),
 ]
 CAPACITIES = [("channels", "call_centre", "staff"), ("teams", "order_desk", "staff"),
               ("teams", "sales_ops", "staff"), ("warehouse", "pickers"),
               ("systems", "erp", "capacity"), ("systems", "billing", "capacity"),
               ("market", "addressable_customers"), ("catalog", "skus")]
-PROBABILITIES = [("catalog", "gross_margin"), ("quoting", "below_margin_share"),
+PROBABILITIES = [("catalog", "gross_margin"), ("quoting", "error_per_line"),
                  ("errors", "item"),
                  ("channels", "call_centre", "self_service"), ("partners", "carrier", "on_time"),
                  ("partners", "resellers", "commission"),
@@ -89,7 +91,7 @@ PROBABILITIES = [("catalog", "gross_margin"), ("quoting", "below_margin_share"),
 DISTRIBUTIONS = [("channels", "call_centre", "service_time"),
                  ("catalog", "replenishment_lead_time"), ("warehouse", "pick_time"),
                  ("partners", "carrier", "transit"), ("partners", "carrier", "late_delay"),
-                 ("costs", "dispute_handling_time"), ("quoting", "touch_time")]
+                 ("invoices", "investigate_time"), ("quoting", "touch_time")]
 TAGS = ["!!python/object/apply:os.system ['touch {marker}']",
         "!!python/object/new:os.system ['touch {marker}']",
         "!!python/name:os.system", "!!python/module:os",

@@ -211,7 +211,7 @@ def test_ml_scoring_filters_non_sql_leads_before_sales_time():
 
 
 def test_slow_quote_loses_the_deal_to_a_competitor():
-    sets = ("quoting.engineering_delay=20 d",
+    sets = ("quoting.touch_time=20 d",
             "segments.small_business.funnel.quote_patience=10 d")
     model, _ = simulate("small_business", sets, until=100 * 24.0)
     assert dict(model.terminal) == {"lost:quotation": 1}

@@ -74,7 +74,7 @@ def test_the_ladder_shows_what_each_phase_changed(maps):
     assert label[("phase-1-siloed", "oms_to_erp")] == "batch every 24 h"
     assert label[("phase-4-integrated", "oms_to_erp")] == "real-time"
     assert label[("phase-1-siloed", "partner_orders")] == "manual (order desk)"
-    assert label[("phase-1-siloed", "invoicing")] == "batch every 24 h + 4.5 d"
+    assert label[("phase-1-siloed", "invoicing")] == "batch every 7 d"
     assert "cpq" not in p1.node_ids() and "cpq" in p4.node_ids()  # phase 1 has no CPQ
 
 

@@ -152,7 +152,8 @@ def test_a_team_under_another_name_does_its_roles_work(tmp_path: Path) -> None:
     """Collections renamed ``receivables`` (role collections) make the dunning calls and
     resolve the disputes; the order desk's manual link can name any team."""
     text = (f"extends: {SMALL}\nname: renamed\nhorizon: 40 d\nteams:\n  collections: null\n"
-            "  receivables: {role: collections, staff: 2, touch_time: 15 min}\n")
+            "  receivables: {role: collections, staff: 2, touch_time: 15 min}\n"
+            "invoices: {dispute_team: null}\n")  # disputes to the collections role
     model = OmniModel(load(_file(tmp_path, text)).scenario, eventlog=(rec := Recorder()))
     model.run()
     assert "collections" not in model.stations

@@ -3,12 +3,18 @@
 - Revenue is recognised when the goods are delivered (and installed), and its cost of goods
   with it (order value x (1 - ``catalog.gross_margin``)); a refunded return reverses both.
 - Consumers pay by card: the amount is captured at shipment, so there is no receivable.
-- Business customers are invoiced through ``invoicing`` (ship-to-invoice lag, CALIBRATION
-  P2 and the phase table) and pay after ``payment.terms``; a share pays late (P5), a share of
+- Business customers are invoiced by billing work: an order that was re-keyed by hand
+  (e-mail, phone, fax, or a reseller's order keyed by the order desk) is invoiced by hand too,
+  on the ``invoices.team`` queue (``touch_time`` + ``line_time`` per line); every invoice
+  then waits for the invoice run (``links.invoicing``: weekly, nightly or at once); the
+  ship-to-invoice lag (CALIBRATION P2 and the phase table) comes out of that. They pay after
+  ``payment.terms``; a share pays late (P5), a share of
   the late ones is written off after ``costs.write_off_after``; overdue invoices get a dunning
   call from collections after ``costs.dunning_after``.
 - An invoice with a wrong price (a keying error or a price change still on its way between
-  masters) is disputed: collections resolve it and the clock restarts, which raises DSO.
+  masters) is disputed: the dispute team (``invoices.dispute_team``) investigates it on its
+  queue, the corrected invoice is held until then and goes out through billing again (the
+  payment clock restarts), which raises DSO.
 - Cash is applied to the ledger through ``cash_posting``.
 """
 
@@ -21,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from sim.journey.common import Lost, Order, contact, draw, system
+from sim.scenario import UNSTRUCTURED
 
 if TYPE_CHECKING:
     from sim.customers import Buyer
@@ -92,13 +99,12 @@ def _recognise(c: Buyer, o: Order) -> None:
 
 
 def _invoice(c: Buyer, o: Order, t0: float) -> Generator[simpy.Event, Any, None]:
-    """A business invoice: the delivery waits as unbilled revenue until ``invoicing`` and
-    billing have issued it; then it is a receivable on payment terms."""
+    """A business invoice: the delivery waits as unbilled revenue until billing has issued
+    it; then it is a receivable on payment terms."""
     model = c.model
     L = model.ledger
     L.unbilled += o.value  # delivered, not yet invoiced: cash waits for the invoice
-    yield from model.links["invoicing"].transfer(len(o.skus))
-    yield from system(c, "billing", "invoice issued", objects="invoice")
+    yield from _bill(c, o)
     o.invoiced = c.env.now
     L.unbilled -= o.value
     L.invoice(o.value, credit=True)
@@ -107,32 +113,58 @@ def _invoice(c: Buyer, o: Order, t0: float) -> Generator[simpy.Event, Any, None]
     c.log("invoice", "billing", t0, objects="invoice")
 
 
+def rekeyed(c: Buyer, o: Order) -> bool:
+    """Whether a clerk keyed the business order in by hand (so billing has no clean record
+    of it either)."""
+    links = c.model.links
+    if o.route == "partner":
+        return links["partner_orders"].mode == "manual"
+    return o.route in UNSTRUCTURED and links["order_desk"].mode == "manual"
+
+
+def _bill(c: Buyer, o: Order) -> Generator[simpy.Event, Any, None]:
+    """Billing work on one invoice: prepared by hand on the billing team if the order was
+    re-keyed, then the invoice run and the billing system."""
+    model = c.model
+    inv = model.scenario.invoices
+    if inv.team is not None and rekeyed(c, o):
+        t1 = c.env.now
+        work = inv.touch_time.sample(model.streams.get(f"{inv.team}.invoice_touch"))
+        line = model.streams.get(f"{inv.team}.invoice_line")
+        work += sum(inv.line_time.sample(line) for _ in o.skus)
+        yield from model.stations[inv.team].serve(work)
+        c.log("invoice prepared", inv.team, t1, objects="invoice")
+    yield from model.links["invoicing"].transfer(len(o.skus))
+    yield from system(c, "billing", "invoice issued", objects="invoice")
+
+
 def _dispute(c: Buyer, o: Order, collections: str) -> Generator[simpy.Event, Any, None]:
-    """A wrong price on the invoice: the customer disputes it, collections resolve it (their
-    touch time plus ``costs.error_fix_time`` of correction work, counted as their rework
-    hours; the pay is labour cost) and a corrected invoice goes out (the payment clock
-    restarts)."""
+    """A wrong price on the invoice: the customer disputes it on receipt, the dispute team
+    (``invoices.dispute_team``, else collections) investigates it on its queue (its touch
+    time, ``invoices.investigate_time`` and ``costs.error_fix_time`` of correction, counted
+    as rework hours; the pay is labour cost) and the corrected invoice goes out through
+    billing again (the payment clock restarts)."""
     model = c.model
     sc = model.scenario
     L = model.ledger
     env = c.env
-    team = sc.teams[collections]
+    name = sc.invoices.dispute_team or collections
+    team = sc.teams[name]
     o.disputed = True
     L.count("disputes")
     if o.price_mismatch:
         L.count("disputes_price_mismatch")
     c.penalise(c.seg.after_sale.dispute_penalty)
-    yield env.timeout(c.seg.payment.terms * 0.5)
     t1 = env.now
     yield from contact(c, "dispute")
-    work = team.touch_time.sample(model.streams.get(f"{collections}.dispute_touch"))
-    work += sc.costs.error_fix_time.sample(model.streams.get(f"{collections}.dispute_fix"))
-    yield from model.stations[collections].serve(work)
-    L.rework(collections, work)
-    yield env.timeout(sc.costs.dispute_handling_time.sample(
-        model.streams.get(f"{collections}.dispute")))
-    c.log("dispute resolved", collections, t1, objects="invoice")
-    yield from model.links["invoicing"].transfer(len(o.skus))
+    work = team.touch_time.sample(model.streams.get(f"{name}.dispute_touch"))
+    work += sc.invoices.investigate_time.sample(model.streams.get(f"{name}.dispute_investigate"))
+    work += sc.costs.error_fix_time.sample(model.streams.get(f"{name}.dispute_fix"))
+    yield from model.stations[name].serve(work)
+    L.rework(name, work)
+    L.observe("dispute_days", (env.now - t1) / 24.0)
+    c.log("dispute resolved", name, t1, objects="invoice")
+    yield from _bill(c, o)
 
 
 @dataclass(frozen=True)

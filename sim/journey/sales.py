@@ -10,7 +10,8 @@
 4. Nurturing and scoring: leads that will not become sales-qualified are filtered out before
    any sales time is spent with probability ``crm.lead_scoring_accuracy`` (ML scoring).
 5. Sales engagement (inside sales for small business, field sales for enterprise), then an
-   opportunity, a quote (CPQ or by hand), approvals and the decision.
+   opportunity, a quote (CPQ or by hand, :mod:`sim.journey.quote`), approvals and the
+   decision.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from sim.journey.common import Lost, Order, draw, system
+from sim.journey.quote import quote
 
 if TYPE_CHECKING:
     from sim.customers import BusinessBuyer
@@ -151,41 +153,6 @@ def _onboard(c: BusinessBuyer) -> Generator[simpy.Event, Any, None]:
         if errs > 0:
             c.address_error = True
     c.log("onboarding", "master_sync", t0)
-
-
-def quote(c: BusinessBuyer, o: Order) -> Generator[simpy.Event, Any, None]:
-    """Prepare the quote by CPQ or by hand; the buyer may go to a competitor meanwhile."""
-    model = c.model
-    sc = model.scenario
-    q = sc.quoting
-    f = c.seg.funnel
-    c.set_stage("quote")
-    t0 = c.env.now
-    o.quote_started = t0
-    c.relate("quote", o.value)
-    streams = model.streams
-    team = sc.team_for("sales_ops")
-    work = q.touch_time.sample(streams.get("quote.touch"))
-    if q.mode == "cpq" and "cpq" in sc.systems:
-        yield from system(c, "cpq", "quote configured")
-        yield c.env.timeout(work)
-    else:
-        yield from model.stations[team].serve(work)
-    delay = q.engineering_delay.sample(streams.get("quote.engineering"))
-    if delay > 0:
-        yield c.env.timeout(delay)
-    turnaround = c.env.now - t0
-    model.ledger.observe("quote_turnaround_days", turnaround / 24.0, cohort=c.cohort)
-    if draw(c, "quote.margin") < q.below_margin_share:
-        o.below_margin = True  # the margin is lost only if the order is won and delivered
-        model.ledger.count("quotes_below_margin", cohort=c.cohort)
-    model.ledger.count("quotes", cohort=c.cohort)
-    where = "cpq" if q.mode == "cpq" else team
-    patience = f.quote_patience.sample(streams.get(f"{c.segment}.patience.quote"))
-    if turnaround > patience:
-        c.log("quote", where, t0, "too_late")
-        raise Lost("quotation")
-    c.log("quote", where, t0)
 
 
 def _negotiate(c: BusinessBuyer) -> Generator[simpy.Event, Any, None]:

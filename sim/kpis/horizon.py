@@ -16,7 +16,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sim.opening import fulfilment_mean, link_mean_wait, open_invoice_mean
+from sim.opening import (
+    fulfilment_mean,
+    invoicing_mean,
+    link_mean_wait,
+    open_invoice_mean,
+    quote_mean,
+)
 from sim.scenario import BusinessSegment
 
 if TYPE_CHECKING:
@@ -36,11 +42,9 @@ def dso_min_days(sc: Scenario) -> float:
 
 
 def _quote_to_cash_hours(sc: Scenario, seg: BusinessSegment) -> float:
-    q = sc.quoting
     f = seg.funnel
-    return (q.touch_time.mean + q.engineering_delay.mean + f.approval_share
-            * f.approval_delay.mean + fulfilment_mean(sc, seg)
-            + link_mean_wait(sc.links["invoicing"]) + open_invoice_mean(sc, seg))
+    return (quote_mean(sc, seg) + f.approval_share * f.approval_delay.mean
+            + fulfilment_mean(sc, seg) + invoicing_mean(sc, seg) + open_invoice_mean(sc, seg))
 
 
 def quote_to_cash_min_days(sc: Scenario) -> float:

@@ -186,12 +186,23 @@ KPIS: tuple[Kpi | Family, ...] = (
         {RUN}, min_days=quote_to_cash_min_days),
     Kpi("quote_turnaround_days_mean", "Quote turnaround, mean", "mean quote turnaround", DAYS,
         LOWER, mean_of("quote_turnaround_days"),
-        "quote started to quote ready (configured and engineered; B2B)", COHORT, HEADLINE),
+        "quote started to quote ready, quotes of configured products (priced, "
+        "engineered and approved; B2B)", COHORT, HEADLINE),
     Kpi("order_to_delivery_days_mean", "Order to delivery, mean",
         "mean order-to-delivery time", DAYS, LOWER, mean_of("order_to_delivery_days"),
         "order placed to delivered"),
     Kpi("ship_to_invoice_days_mean", "Ship to invoice, mean", "mean ship-to-invoice time",
         DAYS, LOWER, mean_of("ship_to_invoice_days"), "delivered to invoiced"),
+    Kpi("below_margin_quote_rate", "Below-margin quotes", "the share of below-margin quotes",
+        SHARE, LOWER, ratio("quotes_below_margin", "quotes"), "quotes with a line priced by "
+        "hand on a stale price (price masters disagreeing) or priced wrong and not caught by "
+        "an approver / quotes (B2B)", COHORT),
+    Kpi("requote_rate", "Re-quotes", "re-quotes per quote", Unit.RATIO, LOWER,
+        ratio("requotes", "quotes"), "quotes an approver sent back for re-pricing / quotes",
+        COHORT),
+    Kpi("dispute_days_mean", "Dispute resolution, mean", "mean dispute resolution time", DAYS,
+        LOWER, mean_of("dispute_days"), "invoice disputed to investigated and corrected (the "
+        "dispute team's queue and work)"),
     Kpi("lead_response_hours_mean", "Lead response, mean", "mean lead response time", HOURS,
         LOWER, mean_of("lead_response_hours"), "B2B lead arrival to the first response of sales",
         COHORT, {COMPARE}),

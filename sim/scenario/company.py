@@ -53,6 +53,11 @@ class ManualLink(_LinkBase):
                                  "fields_per_line fields per line")
     fields_per_line: UpTo100 = Field(default=3.0, description=(
         "fields keyed per order line (0-100); more fields, more chances of an error"))
+    every: Duration | None = Field(default=None, description=(
+        "the clerk works the items in sittings every this long from offset (reading an inbox "
+        "once a day); null: as they come"))
+    offset: Duration = Field(default=0.0, description=(
+        "time of the first sitting from the start of the run (with every)"))
 
 
 class BatchLink(_LinkBase):
@@ -302,20 +307,6 @@ class Team(Strict):
                                            "opening headcount)")
 
 
-class Quoting(Strict):
-    """Quotes for configured products: by CPQ (self-serve) or by a sales-ops team by hand."""
-
-    mode: Literal["cpq", "manual"] = Field(
-        description="cpq: configure-price-quote software; manual: the sales_ops team prices each "
-                    "quote by hand")
-    touch_time: DurationDist = Field(description="work of one quote (a duration or distribution)")
-    engineering_delay: DurationDist = Field(description=(
-        "elapsed wait for engineering to check a configured quote (a duration or distribution)"))
-    below_margin_share: Prob = Field(description="probability a quote is priced below margin (0-1)")
-    below_margin_loss: Prob = Field(default=0.1, description=(
-        "share of the order value lost on a below-margin quote that is won (0-1)"))
-
-
 # --------------------------------------------------------------------------- partners
 class Resellers(Strict):
     """Channel partners: commission and co-op marketing funds on their sales."""
@@ -486,9 +477,6 @@ class Costs(Strict):
         "cost of shipping an order again after a wrong item or address (an amount)"))
     return_handling: Money = Field(default=0.0, description=(
         "cost of handling one return (an amount)"))
-    dispute_handling_time: DurationDist = Field(
-        description="elapsed time from a dispute to the corrected invoice (collections also "
-                    "spend their touch time on it)")
     it_staff_cost_per_day: Money = Field(default=0.0, description=(
         "cost of one IT staff member per day (an amount), for the systems' it_staff_per_instance"))
     dunning_after: Duration = Field(default=14 * 24.0, description=(

@@ -178,7 +178,7 @@ DIGITAL_ROLES: tuple[str, ...] = ("web_shop", "app", "marketplace", "partner_por
 
 #: What a back-office team does in the journey (its work queue).
 TeamRole = Literal["order_desk", "credit_control", "collections", "purchasing", "sales_ops",
-                   "customer_service"]
+                   "customer_service", "pricing", "billing"]
 TEAM_ROLES: tuple[str, ...] = TeamRole.__args__  # type: ignore[attr-defined]
 #: Team roles the journey sends work to directly; a scenario needs one team of each.
 REQUIRED_TEAM_ROLES: tuple[str, ...] = ("credit_control", "collections", "sales_ops",
@@ -192,6 +192,8 @@ REQUIRED_SYSTEMS: tuple[str, ...] = ("crm", "oms", "erp", "wms", "billing", "pay
 LinkName = Literal[
     "lead_routing", "order_intake", "order_desk", "oms_to_erp", "erp_to_wms", "stock_sync",
     "partner_orders", "supplier_po", "carrier_booking", "installer_booking", "invoicing",
-    "cash_posting", "master_sync", "order_status",
+    "cash_posting", "master_sync", "order_status", "quote_approval",
 ]
 LINK_NAMES: tuple[str, ...] = LinkName.__args__  # type: ignore[attr-defined]
+#: Links a scenario may leave out: no quote approvals without ``quote_approval``.
+OPTIONAL_LINKS: tuple[str, ...] = ("quote_approval",)

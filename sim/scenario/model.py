@@ -21,7 +21,6 @@ from sim.scenario.company import (
     Market,
     Opening,
     Partners,
-    Quoting,
     System,
     Team,
     Warehouse,
@@ -30,6 +29,7 @@ from sim.scenario.fields import (
     CHANNEL_ROLES,
     DEFAULT_CHANNEL_ROLES,
     LINK_NAMES,
+    OPTIONAL_LINKS,
     REQUIRED_SYSTEMS,
     REQUIRED_TEAM_ROLES,
     TEAM_ROLES,
@@ -42,6 +42,7 @@ from sim.scenario.fields import (
     Strict,
     SystemName,
 )
+from sim.scenario.quoting import Invoices, Quoting
 from sim.scenario.segments import BusinessSegment, Segment, ServiceSegment, check_route
 
 SCHEMA_VERSION = 1
@@ -124,6 +125,8 @@ class Scenario(Strict):
                     "manual, batch or realtime")
     quoting: Quoting = Field(description=(
         "how quotes for configured products are made (CPQ or by hand)"))
+    invoices: Invoices = Field(default_factory=Invoices, description=(
+        "billing work: invoices of re-keyed orders prepared by hand, disputes investigated"))
     partners: Partners = Field(description=(
         "resellers, component suppliers, the parcel carrier and installers"))
     warehouse: Warehouse = Field(description=(
@@ -146,7 +149,8 @@ class Scenario(Strict):
     def _references(self) -> Scenario:
         if self.warmup >= self.horizon:
             raise ValueError(WARMUP_TOO_LONG)
-        missing_links = [n for n in LINK_NAMES if n not in self.links]
+        missing_links = [n for n in LINK_NAMES
+                         if n not in self.links and n not in OPTIONAL_LINKS]
         if missing_links:
             raise ValueError(f"links: missing {', '.join(missing_links)} (every link needs a mode)")
         for name in ("stock_sync", "order_status"):
@@ -158,6 +162,7 @@ class Scenario(Strict):
                 raise ValueError(f"links.{name}.team: team '{link.team}' is not defined in teams"
                                  f" (defined: {', '.join(self.teams) or 'none'})")
         self._check_names()
+        self._check_work_teams()
         existing = sum(getattr(seg, "existing_customers", 0) for seg in self.segments.values())
         if existing > self.market.addressable_customers:
             raise ValueError(f"market.addressable_customers: {self.market.addressable_customers}"
@@ -212,6 +217,17 @@ class Scenario(Strict):
             if role not in CHANNEL_ROLES:
                 raise ValueError(f"no channel role {role!r} (roles: {', '.join(CHANNEL_ROLES)})")
         return [n for role in roles for n, ch in self.channels.items() if ch.role == role]
+
+    def _check_work_teams(self) -> None:
+        """The pricing, billing and dispute teams named in quoting and invoices exist."""
+        inv = self.invoices
+        for path, team in (("quoting.team", self.quoting.team), ("invoices.team", inv.team),
+                           ("invoices.dispute_team", inv.dispute_team)):
+            if team is not None and team not in self.teams:
+                raise ValueError(f"{path}: team '{team}' is not defined in teams"
+                                 f" (defined: {', '.join(self.teams) or 'none'})")
+        if self.quoting.approval_over is not None and "quote_approval" not in self.links:
+            raise ValueError("quoting.approval_over: needs links.quote_approval (who approves)")
 
     def teams_of(self, role: str) -> list[str]:
         """Names of the teams with ``role``, in file order."""

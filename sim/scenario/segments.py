@@ -289,6 +289,9 @@ class BusinessSegment(_Buyers):
         "probability an order is a configured bundle that needs a quote and components (0-1)"))
     installation_share: Prob = Field(default=0.0, description=(
         "probability a configured order needs installation (0-1)"))
+    nonstandard_share: Prob = Field(default=0.0, description=(
+        "probability a quoted line is a non-standard configuration that CPQ cannot price "
+        "(0-1): the pricing team prices it by hand either way"))
     credit_limit: MoneyDist | None = Field(
         default=None, description="a buyer's credit limit (an amount or distribution; null: no "
                                   "limit); orders past it go to credit control")
