@@ -19,6 +19,9 @@ RARE = {
                   "time: about four weeks after the deal",
     "credit_control": "a review only when an order takes a buyer over its credit limit",
     "purchasing": "component purchase orders only for configured business orders",
+    "billing_clerks": "re-keyed business orders are invoiced by hand after delivery: in a "
+                      "slow phase (phase 1) or a small company (storage-maker) the first new "
+                      "ones of a 5-day run are still in fulfilment",
     "partner_portal": "enterprise portal orders (and resellers' once integrated): a few a "
                       "week at the shipped volumes",
 }

@@ -164,7 +164,9 @@ class Kpi:
 
     def format_interval(self, mean: float | None, low: float | None = None,
                         high: float | None = None) -> str:
-        """A mean with the half-width of its interval: ``"23.1% ±1.2"``, ``"1,234 ±56"``.
+        """A mean with the half-width of its interval: ``"23.1% ±1.2"``, ``"1,234 ±56"``;
+        an interval not centred on the mean (a bounded KPI's, :func:`analysis.stats.kpi_ci`)
+        with its ends instead: ``"97.0% (93.1–99.0)"``.
 
         Shares are in percent (the half-width in points); other numbers get 2 decimals
         below 100 and none from 100 on. A missing mean is ``"n/a"``; a missing interval
@@ -172,11 +174,15 @@ class Kpi:
         """
         if mean is None or math.isnan(mean):
             return "n/a"
-        half = (high - low) / 2 if low is not None and high is not None else math.nan
-        if self.unit is Unit.SHARE:
-            return f"{mean:.1%}" + ("" if math.isnan(half) else f" ±{half * 100:.1f}")
+        share = self.unit is Unit.SHARE
         digits = 0 if abs(mean) >= 100 else 2
-        return f"{mean:,.{digits}f}" + ("" if math.isnan(half) else f" ±{half:,.{digits}f}")
+        text = f"{mean:.1%}" if share else f"{mean:,.{digits}f}"
+        if low is None or high is None or math.isnan(low) or math.isnan(high):
+            return text
+        scale, fmt = (100.0, ".1f") if share else (1.0, f",.{digits}f")
+        if abs((high - mean) - (mean - low)) > 1e-9 * max(1.0, abs(mean)) + 0.01 * (high - low):
+            return f"{text} ({low * scale:{fmt}}–{high * scale:{fmt}})"
+        return f"{text} ±{(high - low) / 2 * scale:{fmt}}"
 
 
 @dataclass(frozen=True)

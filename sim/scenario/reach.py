@@ -11,7 +11,8 @@ The rules follow where the journey sends work (:mod:`sim.journey`, :mod:`sim.seg
 - a team gets work when a manual link that work crosses (:func:`used_links`) names it, or
   the journey sends its role's work there (the first team of a role): credit control,
   collections for business buyers, sales ops their quotes by hand (no CPQ), customer
-  service for any buyer;
+  service for any buyer; with business buyers, the teams ``quoting.team``,
+  ``invoices.team`` and ``invoices.dispute_team`` name;
 - ``cpq`` quotes only with ``quoting.mode: cpq``; ``crm`` and ``billing`` serve business
   buyers; installers need business orders with installation.
 """
@@ -112,9 +113,12 @@ def _idle_teams(sc: Scenario, routed: set[str]) -> dict[str, str]:
     used = used_links(sc)
     linked = {link.team for name, link in sc.links.items()
               if isinstance(link, ManualLink) and name in used}
+    # the teams the quoting and invoices blocks name: business quotes, invoices and disputes
+    named = {t for t in (sc.quoting.team, sc.invoices.team, sc.invoices.dispute_team)
+             if t} if business else set()
     out = {}
     for name, team in sc.teams.items():
-        if name in linked or name in routed:
+        if name in linked or name in routed or name in named:
             continue
         first = sc.teams_of(team.role)[0] == name
         by_hand = sc.quoting.mode != "cpq" or "cpq" not in sc.systems
