@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 #: Column of the flow view (the process map's columns) of each system and team; channels go
 #: left, anything not named here goes to the back office.
 COLUMN_OF: dict[str, str] = {
-    "crm": "front", "cpq": "front", "oms": "front", "order_desk": "front",
-    "sales_ops": "front", "erp": "back", "billing": "back", "payments": "back",
+    "crm": "front", "cpq": "front", "pricing": "front", "oms": "front", "order_desk": "front",
+    "sales_ops": "front", "erp": "back", "billing": "back", "billing_clerks": "back", "payments": "back",
     "credit_control": "back", "collections": "back", "purchasing": "back",
     "customer_service": "back", "wms": "fulfil", "warehouse": "fulfil",
     "installers": "fulfil",

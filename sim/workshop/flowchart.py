@@ -33,7 +33,7 @@ BOTTLENECK = "#d62728"
 BOX_COLOURS = {**KIND_COLOURS, "team": "#fdf0d5"}
 STAGE_NAMES = {"lead": "lead", "sales": "with sales", "quote": "quote", "cart": "cart",
                "order": "order entry", "fulfilment": "fulfilment", "invoice": "invoicing",
-               "payment": "awaiting payment", "after_sale": "after sale",
+               "payment": "to be paid", "after_sale": "after sale",
                "service": "service request"}
 #: the drawing's coordinates: x 0..100 left to right, y 0..100 bottom to top
 TOP, STATIONS_BOTTOM, STRIP_TOP = 90.0, 31.0, 26.0
@@ -126,7 +126,8 @@ def _places(snap: FlowSnapshot) -> list[list[dict[str, Any]]]:
                            BOTTLENECK if hot else "#b0b0b0", 2.5 if hot else 1.0))
     for stage, box in stage_places(snap).items():
         n = len(snap.at_stage.get(stage, ()))
-        areas.append(_area(box, f"{{b|{STAGE_NAMES.get(stage, stage)}}} {n:,}",
+        # the count on a line of its own: a stage's place is narrow (9 or 10 side by side)
+        areas.append(_area(box, f"{{b|{STAGE_NAMES.get(stage, stage)}}}\n{n:,}",
                            "#f7f7f7", "#b0b0b0"))
     return areas
 
