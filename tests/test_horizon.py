@@ -20,7 +20,9 @@ means were 8.7 days apart when the opening placed customers in a renewal cycle o
 who never leave); phase 1 60.5 [42.1, 78.8] vs 60.6 [56.1, 65.1]; phase 6 47.5 [42.7, 52.4]
 vs 48.1 [46.8, 49.4] (42.4 vs 48.4 before). Orders delivered per day: baseline 26.7 vs 26.2,
 phase 6 80.4 [79.2, 81.6] vs 81.0 [80.4, 81.5]. EBIT margin: baseline -12% vs -8%, phase 6
-+13% vs +14%; phase 1's still drifts (KNOWN_DRIFT).
++13% vs +14%. Measured again after the quote, stock and idle-resource mechanisms, with
+the bases measured for them: every pair agrees but the baseline's DSO (KNOWN_DRIFT), and
+phase 1's EBIT margin, which drifted, now agrees.
 """
 
 from __future__ import annotations
@@ -62,12 +64,19 @@ def test_reading_at_day_d_is_running_d_days() -> None:
 
 #: measured drifts still open, each with its cause; the test asserts they still drift (the
 #: seeds are fixed, so this is deterministic): when one is fixed the test fails and its entry
-#: goes. Phase 1's EBIT margin: -127% [-154%, -101%] over 60 days vs -80% [-100%, -60%] over
-#: 180 (10 replications): the opening holds no prospects part-way through the funnel, and
-#: phase 1's hand-priced quotes (about two weeks) make new enterprise accounts' first orders,
-#: the largest revenue, arrive weeks late; throughput, which enterprise orders hardly weigh,
-#: agrees (16.9 vs 16.6 a day).
-KNOWN_DRIFT = {("phase-1-siloed", "ebit_margin")}
+#: goes. The baseline's DSO: 40.5 [37.2, 43.8] days over 60 days vs 46.9 [45.7, 48.2] over
+#: 180 (10 replications). Receivables (mean of 6 seeds) are about 1.95M over days 10-40 and
+#: 2.6-3.0M from day 100 on, while invoicing per day stays level: the enterprise base starts
+#: near its steady size (39; 42.5 measured again over 6 x 1,000 days) but rises to about 46 by day
+#: 90 (4 seeds) before it relaxes, because the opening customers start fully satisfied
+#: (retention is repeat x satisfaction, and satisfaction only falls), and for the same reason
+#: the opening weighs the dormant phase too heavily (sim.opening: small-business accounts hold
+#: an invoice 62% of the time in the run against 55% in the opening). The fix is an opening
+#: satisfaction drawn from the measured steady state of each segment. With the smaller bases
+#: measured before, the 60-day interval was wide enough ([42.6, 58.1]) to hide this drift.
+#: Phase 1's EBIT margin, which drifted before the quote, stock and idle-resource mechanisms,
+#: now agrees (-60% [-84%, -36%] vs -38% [-47%, -30%]).
+KNOWN_DRIFT = {("baseline", "dso_days")}
 
 
 @pytest.mark.slow

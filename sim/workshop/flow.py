@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 #: left, anything not named here goes to the back office.
 COLUMN_OF: dict[str, str] = {
     "crm": "front", "cpq": "front", "pricing": "front", "oms": "front", "order_desk": "front",
-    "sales_ops": "front", "erp": "back", "billing": "back", "billing_clerks": "back", "payments": "back",
-    "credit_control": "back", "collections": "back", "purchasing": "back",
+    "sales_ops": "front", "erp": "back", "billing": "back", "billing_clerks": "back",
+    "payments": "back", "credit_control": "back", "collections": "back", "purchasing": "back",
     "customer_service": "back", "wms": "fulfil", "warehouse": "fulfil",
     "installers": "fulfil",
 }
