@@ -36,25 +36,28 @@ for a long time, so receivables, orders in flight and stock do not have to fill 
   whose lead times (one per review, as the planner draws them) have not run out; they
   arrive after their remaining lead times (:func:`opening_stock`).
 
-Approximations (the phase means are derived from the scenario's parameters, not from a
-pilot run): queueing is ignored in the mean phase lengths (a batch link waits half its
-interval, a manual one its touch time); the order-in-flight phase is taken as gamma with a
-cv of :data:`PHASE_CV`; the retention ignores satisfaction (a customer stays with
-``repeat x satisfaction``, and satisfaction is not known before the run: taking it as 1
-overstates the dormant share where service is poor; measured over days 100-200 of one
-run, small-business accounts held an invoice 62% of the time in the baseline against the
-55% expected here, 60% in phase 6 against 59%, and consumers had an order in flight 9.0%
-and 9.8% of the time against 8.8% and 9.5%); a promotion wakes a dormant customer after an
-exponential time of mean *interval / response* (:func:`gap_until_offer`; the offers really
-go out every interval); the after-sale (returns, service contacts) counts as dormant; a
-customer part-way through a re-quote starts dormant; opening invoices are never disputed;
-opening orders in flight skip the warehouse and the stock (picked before t=0) and the
-after-sale of earlier purchases is over; the stock ignores the forecast error of past
-reviews and never starts below zero. Prospects (leads part-way through the funnel) are not
-part of the opening: new leads start arriving at t=0, so orders from new accounts take a
-funnel's time to reach their rate (phase 6, one run: enterprise orders 0.3 a day over days
-0-10 against about 1.1 later, whose funnel to a won order takes about 10 days; small-business
-orders, about 2 days, are at their rate at once); the warm-up covers that.
+Approximations (the phase means are derived from the scenario's parameters, not from a pilot
+run): queueing is ignored in the mean phase lengths (a batch link waits half its interval, a
+manual one its touch time); the order-in-flight phase is taken as gamma with a cv of
+:data:`PHASE_CV`; satisfaction, which scales the retention (a customer stays with ``repeat x
+satisfaction``) and only falls, cannot be derived from the parameters, so each existing
+customer starts with a value drawn from its segment's ``opening_satisfaction`` (the deciles
+of the members' satisfaction in the scenario's own steady state, measured by ``omnisim
+scenarios steady``) and its phase is drawn with its own retention; with the default [1] (all
+fully satisfied) the opening customers leave too seldom at first and the dormant share is
+too large where service is poor (baseline, 4 seeds: the enterprise base rose from 39 to 46
+by day 90 and receivables by a third; small-business accounts held an invoice 62% of the
+time against the 55% expected); a promotion wakes a dormant customer after an exponential
+time of mean *interval / response* (:func:`gap_until_offer`; the offers really go out every
+interval); the after-sale (returns, service contacts) counts as dormant; a customer part-way
+through a re-quote starts dormant; opening invoices are never disputed; opening orders in
+flight skip the warehouse and the stock (picked before t=0) and the after-sale of earlier
+purchases is over; the stock ignores the forecast error of past reviews and never starts
+below zero. Prospects (leads part-way through the funnel) are not part of the opening: new
+leads start arriving at t=0, so orders from new accounts take a funnel's time to reach their
+rate (phase 6, one run: enterprise orders 0.3 a day over days 0-10 against about 1.1 later,
+whose funnel to a won order takes about 10 days; small-business orders, about 2 days, are at
+their rate at once); the warm-up covers that.
 Each customer's draws come from its segment's ``opening.<segment>.*`` streams and the
 stock's from ``opening.stock.*``.
 """
@@ -62,7 +65,7 @@ stock's from ``opening.stock.*``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -223,17 +226,19 @@ def fulfilment_mean(sc: Scenario, seg: BuyerSegment) -> float:
 
 
 def open_invoice_mean(sc: Scenario, seg: BuyerSegment) -> float:
-    """Mean hours a business invoice stays open: terms, plus the late share's mean delay,
-    plus for the written-off ones the rest of ``write_off_after`` (exact for an exponential
-    late delay, ``max(0, write_off_after - mean delay)`` otherwise)."""
+    """Mean hours a business invoice stays open: terms, plus the late share's delay ``D``
+    cut at ``write_off_after`` (a debt still open then is written off), plus for the
+    written-off ones the rest of ``write_off_after``: ``E[min(D, cut)] + share x E[(cut -
+    D)+]`` (exact for an exponential late delay; ``min(mean, cut)`` for ``E[min(D, cut)]``
+    otherwise)."""
     pay = seg.payment
     late = pay.late_delay.mean if pay.late_delay is not None else 0.0
     cut = sc.costs.write_off_after
     if isinstance(pay.late_delay, Exponential) and late > 0:
-        short = cut - late * (1.0 - math.exp(-cut / late))  # E[(cut - D)+]
+        paid = late * (1.0 - math.exp(-cut / late))  # E[min(D, cut)]
     else:
-        short = max(cut - late, 0.0)
-    return pay.terms + pay.late_share * (late + pay.write_off_share * short)
+        paid = min(late, cut)
+    return pay.terms + pay.late_share * (paid + pay.write_off_share * (cut - paid))
 
 
 def gap_until_offer(gap: Distribution, wake: float) -> float:
@@ -333,6 +338,12 @@ class Cycle:
         return cls(gap, order + invoicing, open_invoice_mean(sc, seg), invoicing,
                    retention=a.retention())
 
+    def satisfied(self, satisfaction: float) -> Cycle:
+        """The cycle of a member with ``satisfaction`` (its retention scaled by it)."""
+        if satisfaction == 1.0:
+            return self
+        return replace(self, retention=self.retention * satisfaction)
+
     @property
     def total(self) -> float:
         """Mean time a member spends per purchase: the order and invoice phases, and the
@@ -377,13 +388,18 @@ class OpeningBalances:
                 continue
             self.cycles[name] = Cycle.of(sc, seg)
             self._streams[name] = {p: model.streams.get(f"opening.{name}.{p}") for p in
-                                   ("state", "gap", "invoice", "late_delay", "order")}
+                                   ("state", "gap", "invoice", "late_delay", "order",
+                                    "satisfaction")}
 
     def start(self, c: Buyer) -> Start:
-        """Where existing customer ``c`` starts (see the module docstring)."""
+        """Where existing customer ``c`` starts (see the module docstring): its satisfaction
+        (one of the segment's ``opening_satisfaction`` values), then its phase."""
         cycle = self.cycles[c.segment]
         s = self._streams[c.segment]
-        p_gap, p_order, _ = cycle.shares
+        values = c.seg.opening_satisfaction
+        c.satisfaction = (values[int(s["satisfaction"].random() * len(values))]
+                          if len(values) > 1 else values[0])
+        p_gap, p_order, _ = cycle.satisfied(c.satisfaction).shares
         u = s["state"].random()
         if u < p_gap:
             return Start(equilibrium_residual(c.seg.after_sale.interpurchase, s["gap"]))

@@ -18,6 +18,11 @@ and the steady-state base is ``lambda / mu``: the size at which as many leave as
 estimate does not need the run's base to have reached that size already (it relaxes slowly:
 business accounts stay for years), only the two rates, which depend little on the base's size.
 Each replication gives one estimate; the result is their mean with a Student-t interval.
+
+The same daily samples record every member's satisfaction (which scales its retention and only
+falls): their deciles, pooled over the replications, are the ``opening_satisfaction`` a run
+starts its existing customers with (:mod:`sim.opening`), so that the opening base leaves at the
+steady rate from the first day instead of starting fully satisfied.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import simpy
 
 from sim.scenario import ServiceSegment
@@ -50,6 +56,9 @@ class SegmentBase:
         low, high: Its 95% interval over replications (NaN with one replication).
         joins_per_day: Customers joining the base per day (first orders).
         stay_days: Mean time a member stays in the base, in days (``1 / mu``).
+        satisfaction: The deciles (5th, 15th ... 95th percentiles) of the members'
+            satisfaction, sampled daily and pooled over the replications (empty without a
+            sample).
     """
 
     segment: str
@@ -59,6 +68,7 @@ class SegmentBase:
     high: float
     joins_per_day: float
     stay_days: float
+    satisfaction: tuple[float, ...] = ()
 
 
 class BaseMeter:
@@ -71,6 +81,8 @@ class BaseMeter:
         self.start_joins: dict[str, int] = {}
         self.start_leaves: dict[str, int] = {}
         self.member_days: dict[str, float] = dict.fromkeys(model.scenario.segments, 0.0)
+        #: per segment, the satisfaction of every member at every sample
+        self.satisfaction: dict[str, list[float]] = {seg: [] for seg in model.scenario.segments}
         self.days = 0.0
         model.env.process(self._sample(skip))
 
@@ -82,6 +94,9 @@ class BaseMeter:
         while True:
             for seg, n in self.model.base.items():
                 self.member_days[seg] += n * self.step / 24.0
+            for agent in self.model.agents:
+                if getattr(agent, "in_base", False):
+                    self.satisfaction[agent.segment].append(agent.satisfaction)
             self.days += self.step / 24.0
             yield env.timeout(self.step)
 
@@ -98,8 +113,9 @@ class BaseMeter:
 
 
 def measure(loaded: Loaded, days: float, seed: int, skip: float = SKIP_DAYS
-            ) -> dict[str, tuple[float, float]]:
-    """One run of ``days`` days with ``seed``: per buyer segment ``(lambda, mu)``."""
+            ) -> dict[str, tuple[float, float, list[float]]]:
+    """One run of ``days`` days with ``seed``: per buyer segment ``(lambda, mu)`` and the
+    members' satisfaction samples."""
     from sim.model import OmniModel
 
     if days <= skip:
@@ -107,8 +123,21 @@ def measure(loaded: Loaded, days: float, seed: int, skip: float = SKIP_DAYS
     model = OmniModel(loaded.scenario, seed=seed)
     meter = BaseMeter(model, skip * 24.0)
     model.run(days=days)
-    return {seg: r for seg, r in meter.rates().items()
+    return {seg: (lam, mu, meter.satisfaction[seg]) for seg, (lam, mu) in meter.rates().items()
             if not isinstance(loaded.scenario.segments[seg], ServiceSegment)}
+
+
+#: the probabilities at which the members' satisfaction is read: the deciles' midpoints, ten
+#: equally likely values
+DECILES = tuple((k + 0.5) / 10.0 for k in range(10))
+
+
+def deciles(samples: list[float]) -> tuple[float, ...]:
+    """The 5th, 15th ... 95th percentiles of ``samples``, rounded to 3 decimals (empty for
+    no sample)."""
+    if not samples:
+        return ()
+    return tuple(round(float(q), 3) for q in np.quantile(np.asarray(samples), DECILES))
 
 
 def steady_base(loaded: Loaded, *, replications: int = 2, days: float = 730.0,
@@ -127,7 +156,7 @@ def steady_base(loaded: Loaded, *, replications: int = 2, days: float = 730.0,
     for seg, spec in sc.segments.items():
         if isinstance(spec, ServiceSegment):
             continue
-        est = [lam / mu if mu > 0 else math.nan for lam, mu in (run[seg] for run in runs)]
+        est = [lam / mu if mu > 0 else math.nan for lam, mu, _ in (run[seg] for run in runs)]
         n = len(est)
         mean = sum(est) / n
         if n > 1:
@@ -137,8 +166,9 @@ def steady_base(loaded: Loaded, *, replications: int = 2, days: float = 730.0,
             half = math.nan
         lam = sum(run[seg][0] for run in runs) / n
         mu = sum(run[seg][1] for run in runs) / n
+        pooled = [x for run in runs for x in run[seg][2]]
         out.append(SegmentBase(seg, spec.existing_customers, mean, mean - half, mean + half,
-                               lam, 1.0 / mu if mu > 0 else math.nan))
+                               lam, 1.0 / mu if mu > 0 else math.nan, deciles(pooled)))
     return out
 
 

@@ -47,6 +47,7 @@ def test_reasons_weighted_by_hazard() -> None:
 
 
 def _abandonment(sets: list[str], seeds: int = 3, days: float = 20.0) -> float:
+    """Pooled cart abandonment of the baseline with ``sets`` over ``seeds`` runs."""
     carts = done = 0
     for s in range(seeds):
         model = OmniModel(prepare("baseline", sets, seed=s + 1, days=days).scenario)
@@ -65,11 +66,21 @@ def test_baseline_abandonment_in_c1() -> None:
 @pytest.mark.slow
 def test_decided_share_brakes_the_gain_of_fixes() -> None:
     """Showing costs up front and dropping forced accounts gains less conversion with latent
-    intent than without; the ratio of the gains is near (1 - decided_share) (within 0.15)."""
+    intent than without; the ratio of the gains is near (1 - decided_share) (within 0.15).
+
+    Each variant pools 4 seeds x 23 days (a 2-day warm-up: the opening base is in steady
+    state), about 11,000 carts; a seed's own ratio varies with a standard deviation of about
+    0.11, so the pooled ratio's is about 0.06 and 0.15 is 2.5 of them (6 seeds x 28 days: the
+    seeds' ratios average 0.73, 95% interval [0.61, 0.85], pooled 0.72)."""
     fix = ["checkout.costs_shown_upfront=true", "checkout.forced_account_creation=false"]
     key = "segments.consumer.cart.decided_share"
     no_brake = [f"{key}=0.0"]
-    gain_free = (1 - _abandonment(no_brake + fix)) - (1 - _abandonment(no_brake))
-    gain_brake = (1 - _abandonment(fix)) - (1 - _abandonment([]))
+    run = ["warmup=2 d"]
+
+    def conversion(sets: list[str]) -> float:
+        return 1 - _abandonment(run + sets, seeds=4, days=25.0)
+
+    gain_free = conversion(no_brake + fix) - conversion(no_brake)
+    gain_brake = conversion(fix) - conversion([])
     assert 0 < gain_brake < gain_free
     assert gain_brake / gain_free == pytest.approx(1 - 0.36, abs=0.15)

@@ -66,11 +66,14 @@ def test_longer_stock_sync_interval_raises_oversells():
 
 def test_rekeying_raises_order_errors_and_returns():
     """The order desk keys every field right vs with 3% errors per field (CALIBRATION O3).
-    Partner orders and supplier POs are keyed without errors in both, so variant A has no
-    keying errors at all and every wrong item in B comes from the order desk. Order accuracy
-    counts paid orders, and business orders are paid 30-45 days after delivery (longer when
-    late), so the run is long enough for the re-keyed orders to be paid inside the window."""
-    base = ("links.partner_orders.error_per_field=0.0", "links.supplier_po.error_per_field=0.0")
+    Partner orders and supplier POs are keyed without errors in both, and no product data
+    changes between masters (an order line taken with stale item data is a wrong item too), so
+    variant A has no wrong item at all and every wrong item in B comes from the order desk.
+    Order accuracy counts paid orders, and business orders are paid 30-45 days after delivery
+    (longer when late), so the run is long enough for the re-keyed orders to be paid inside
+    the window."""
+    base = ("links.partner_orders.error_per_field=0.0", "links.supplier_po.error_per_field=0.0",
+            "catalog.product_changes_per_day=0")
     ka, kb = paired(base, ("links.order_desk.error_per_field=0.0",),
                     ("links.order_desk.error_per_field=0.03",), days=90)
     for key in ("keying_errors_per_order", "wrong_item_rate", "return_rate"):
@@ -130,12 +133,19 @@ def test_one_price_master_removes_price_mismatch_disputes():
 
 
 # ----------------------------------------------------------------------------- calibration
+# The phase-4 company against published ranges (sim/scenarios/README.md, "Calibration
+# checks"). Cart abandonment: C1's average of ~70% is for the average site; C4 gives a better
+# checkout design +35% conversion, 1 - 0.30 x 1.35 = 59% abandonment, and phase 4 has one
+# (costs shown up front, no forced account), so the range runs from 55% (C4 is "care") to
+# C5's desktop-mobile span.
 PHASE4 = "total-commerce/phase-4-integrated"
 CAL_REPS = 3
 CAL_DAYS = 60
 
 
-@pytest.fixture(scope="module")
+# session scope: under --dist worksteal a module fixture is set up again each time a worker
+# comes back to the module; a session one once per worker
+@pytest.fixture(scope="session")
 def phase4():
     outs = run_jobs(plan([PHASE4], CAL_REPS, 1, (), CAL_DAYS), workers=1)
     return [o.kpis for o in outs]
@@ -148,7 +158,7 @@ def _interval(ks, key):
 
 
 @pytest.mark.parametrize("key, low, high, rows", [
-    ("cart_abandonment_rate", 0.60, 0.80, "C1, C5"),
+    ("cart_abandonment_rate", 0.55, 0.80, "C1, C4, C5"),
     ("b2c_session_conversion", 0.01, 0.04, "C6-C8"),
     ("funnel_small_business.lead_to_mql", 0.20, 0.40, "F1"),
     ("funnel_small_business.mql_to_sql", 0.13, 0.60, "F1, F2"),
@@ -157,6 +167,7 @@ def _interval(ks, key):
 ])
 def test_phase4_lands_inside_published_ranges(phase4, key, low, high, rows):
     mean, lo, hi = _interval(phase4, key)
+    print(f"phase 4 {key}: {mean:.4f} [{lo:.4f}, {hi:.4f}]")  # quoted in the README (-rP)
     assert low <= lo and hi <= high, \
         f"{key} {mean:.3f} (95% CI {lo:.3f}-{hi:.3f}) outside {low}-{high} ({rows})"
 

@@ -105,12 +105,16 @@ def test_receivables_exist_at_the_start_with_ages_spread_over_the_terms() -> Non
 
 def test_share_of_business_customers_holding_an_invoice_matches_the_cycle() -> None:
     """Binomial: each existing business customer holds an invoice with probability
-    (mean open time) / (mean cycle); 4 standard errors."""
+    (mean open time) / (mean cycle), its retention scaled by its opening satisfaction (the
+    mean over the segment's equally likely values); 4 standard errors."""
     for seed in (1, 2):
         model = _opened(seed)
         for name in ("small_business", "enterprise"):
-            n = model.scenario.segments[name].existing_customers
-            p = model.opening.cycles[name].shares[2]
+            seg = model.scenario.segments[name]
+            n = seg.existing_customers
+            cycle = model.opening.cycles[name]
+            values = seg.opening_satisfaction
+            p = sum(cycle.satisfied(v).shares[2] for v in values) / len(values)
             k = sum(1 for a in model.agents if a.segment == name and a.receivable > 0)
             assert abs(k - n * p) <= 4 * math.sqrt(n * p * (1 - p)), (name, k, n * p)
 
@@ -149,3 +153,30 @@ def test_same_seed_same_opening() -> None:
     assert a.inventory.stock.tolist() == b.inventory.stock.tolist()
     assert a.inventory.on_order.tolist() == b.inventory.on_order.tolist()
     assert _opened(5).ledger.ar != a.ledger.ar
+
+
+def test_opening_customers_start_with_the_measured_satisfaction() -> None:
+    """Each existing customer starts with one of its segment's ``opening_satisfaction``
+    values, equally likely (chi-square-free check: each value's count within 4 binomial
+    standard errors of n / k), and a less satisfied customer is dormant less often: the
+    dormant share of customers at satisfaction s matches the cycle with retention x s
+    (4 standard errors)."""
+    values = [0.4, 0.7, 1.0]
+    sc = load("baseline", ("segments.small_business.opening_satisfaction=[0.4, 0.7, 1.0]",)
+               ).scenario
+    model = OmniModel(sc, seed=3)
+    model.env.run(until=1e-6)
+    buyer = next(a for a in model.agents if a.segment == "small_business")
+    cycle = model.opening.cycles["small_business"]
+    n = 6000
+    seen: dict[float, list[bool]] = {v: [] for v in values}
+    for _ in range(n):
+        start = model.opening.start(buyer)
+        seen[buyer.satisfaction].append(start.order is None)
+    for v in values:
+        k = len(seen[v])
+        assert abs(k - n / 3) <= 4 * math.sqrt(n * (1 / 3) * (2 / 3)), (v, k)
+        p = cycle.satisfied(v).shares[0]
+        got = sum(seen[v]) / k
+        assert abs(got - p) <= 4 * math.sqrt(p * (1 - p) / k), (v, got, p)
+    assert cycle.satisfied(0.4).shares[0] < cycle.satisfied(1.0).shares[0] - 0.05

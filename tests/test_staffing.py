@@ -299,7 +299,9 @@ REALTIME = ("links.order_desk={mode: realtime}",)
 DOUBLED = ("links.order_desk.error_per_field=0.03",)  # the baseline keys 1.5% wrong
 
 
-@pytest.fixture(scope="module")
+# session scope: under --dist worksteal a module fixture is set up again each time a worker
+# comes back to the module; a session one once per worker
+@pytest.fixture(scope="session")
 def variants() -> dict[str, list[dict[str, float]]]:
     """KPIs of the manual, real-time and doubled-error order desk, same seeds."""
     out = {}

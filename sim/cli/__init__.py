@@ -234,7 +234,9 @@ def scenarios_steady(scenario: str, overrides: tuple[str, ...], replications: in
     on how long you simulate. This runs the scenario for --days, measures per segment how many
     customers join the base per day (first orders) and how long a member stays, and
     prints the size at which the two balance (Little's law), with a 95% interval over the
-    replications, and the lines to put into the scenario file.
+    replications, and the lines to put into the scenario file: the size and the deciles of
+    the members' satisfaction (opening_satisfaction), which the run's opening customers start
+    with.
 
     \b
     Example:
@@ -270,7 +272,10 @@ def _print_steady(name: str, result: Any, days: float, replications: int) -> Non
     click.echo("segments:")
     for b in result:
         steady = round(b.steady) if b.steady == b.steady else b.declared
-        click.echo(f"  {b.segment}: {{existing_customers: {steady}}}")
+        line = f"existing_customers: {steady}"
+        if b.satisfaction:
+            line += f", opening_satisfaction: [{', '.join(f'{x:g}' for x in b.satisfaction)}]"
+        click.echo(f"  {b.segment}: {{{line}}}")
 
 
 @scenarios.command("schema")

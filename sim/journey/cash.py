@@ -183,8 +183,9 @@ class PaymentPlan:
 def payment_plan(pay: PaymentBehaviour, costs: Costs, u_late: float, u_write_off: float,
                  late_delay: Stream) -> PaymentPlan:
     """The payment plan of one invoice from two uniform draws and the late-delay stream: on
-    terms, late by ``late_delay``, or (a late one, with ``write_off_share``) never paid and
-    written off ``write_off_after`` past due. :mod:`sim.opening` draws opening invoices with
+    terms, late by ``late_delay``, or (a late one, with ``write_off_share``, or one whose
+    delay would run past ``write_off_after``) never paid and written off ``write_off_after``
+    past due. :mod:`sim.opening` draws opening invoices with
     the same rule."""
     delay = pay.terms
     late = u_late < pay.late_share
@@ -192,6 +193,8 @@ def payment_plan(pay: PaymentBehaviour, costs: Costs, u_late: float, u_write_off
         delay += pay.late_delay.sample(late_delay)
     if late and u_write_off < pay.write_off_share:
         delay = max(delay, pay.terms + costs.write_off_after)
+    if late:  # a debt still open ``write_off_after`` past due is written off then
+        delay = min(delay, pay.terms + costs.write_off_after)
     return PaymentPlan(delay, late)
 
 

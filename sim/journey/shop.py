@@ -150,6 +150,7 @@ def _checkout(c: Consumer, ch_name: str, sku: int) -> Generator[simpy.Event, Any
     if look > 0:  # the shopper looks at the cart before deciding
         yield c.env.timeout(look)
     reason = _fixed_reason(c)
+    started = ch_name  # a channel switch moves the cart; its outcome counts where it started
     if reason is None:
         ch_name, frictions = _frictions(c, ch_name, sku)
         slow = yield from _checkout_pages(c, ch_name)
@@ -164,7 +165,7 @@ def _checkout(c: Consumer, ch_name: str, sku: int) -> Generator[simpy.Event, Any
         reason = _at_payment(c, sku)
     if reason is not None:
         L.count("carts_abandoned", cohort=c.cohort)
-        L.count(f"carts_abandoned.{ch_name}", cohort=c.cohort)
+        L.count(f"carts_abandoned.{started}", cohort=c.cohort)
         L.count(f"cart_reason.{reason}", cohort=c.cohort)
         c.log("checkout", ch_name, t0, f"abandoned:{reason}")
         raise Lost(f"cart:{reason}")

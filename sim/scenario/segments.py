@@ -241,6 +241,12 @@ class _Buyers(_Segment):
     existing_customers: NonNegInt = Field(
         default=0, description="customers at the start who buy again (whole number >= 0); "
                                "'omnisim scenarios steady' measures a steady value")
+    opening_satisfaction: list[Prob] = Field(
+        default_factory=lambda: [1.0], min_length=1, max_length=100, description=(
+            "satisfaction (0-1) of the opening base's members as equally likely values: each "
+            "existing customer starts with one of them (its retention is repeat x "
+            "satisfaction, and satisfaction only falls); 'omnisim scenarios steady' measures "
+            "the deciles of the scenario's own steady base; default [1]: all fully satisfied"))
     order_value: MoneyDist = Field(description="value of one order (an amount or distribution)")
     order_lines: NumberDist = Field(
         default_factory=lambda: parse_distribution(1, "number"),
