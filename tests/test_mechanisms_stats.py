@@ -21,6 +21,9 @@ pytestmark = pytest.mark.slow
 REPS = 5
 DAYS = 45
 LEVEL = 0.95
+#: a tenth of the consumer visits, for mechanisms of business orders and invoices (consumers
+#: are most of a run's work; fewer of them also make the business share of orders larger)
+FEW_CONSUMERS = ("segments.consumer.leads_per_day=150",)
 
 
 def paired(base: tuple[str, ...], a: tuple[str, ...], b: tuple[str, ...], seed: int = 100,
@@ -73,7 +76,7 @@ def test_rekeying_raises_order_errors_and_returns():
     (longer when late), so the run is long enough for the re-keyed orders to be paid inside
     the window."""
     base = ("links.partner_orders.error_per_field=0.0", "links.supplier_po.error_per_field=0.0",
-            "catalog.product_changes_per_day=0")
+            "catalog.product_changes_per_day=0", *FEW_CONSUMERS)
     ka, kb = paired(base, ("links.order_desk.error_per_field=0.0",),
                     ("links.order_desk.error_per_field=0.03",), days=90)
     for key in ("keying_errors_per_order", "wrong_item_rate", "return_rate"):
@@ -122,7 +125,7 @@ def test_more_call_centre_agents_lower_call_abandonment():
 
 
 def test_one_price_master_removes_price_mismatch_disputes():
-    ka, kb = paired((), ("data_masters.price=3",), ("data_masters.price=1",))
+    ka, kb = paired(FEW_CONSUMERS, ("data_masters.price=3",), ("data_masters.price=1",))
     assert all(k["price_mismatch_disputes"] == 0 for k in kb), "one master: nothing to mismatch"
     assert all(k["price_mismatch_rate"] == 0 for k in kb)
     assert all(k["cart_abandonment_reasons.price_mismatch"] == 0 for k in kb)

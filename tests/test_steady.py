@@ -77,11 +77,11 @@ def test_scenarios_steady_refuses_a_run_too_short_to_measure() -> None:
 @pytest.mark.slow
 def test_the_baseline_keeps_its_customer_base_for_a_year() -> None:
     """Issue 15: the baseline starts from the base its own flow keeps, so after 365 days the
-    base (all segments) is within +/-10% of its start, averaged over 3 replications; each
+    base (all segments) is within +/-10% of its start, averaged over 2 replications; each
     segment's own change is reported in the message."""
     ends, per_seg = [], []
     start = 0
-    for seed in range(1, 4):
+    for seed in range(1, 3):
         model = OmniModel(prepare("baseline", seed=seed, days=365).scenario)
         model.run()
         record = base_record(model)
@@ -89,6 +89,8 @@ def test_the_baseline_keeps_its_customer_base_for_a_year() -> None:
         ends.append(sum(r["end"] for r in record.values()))
         per_seg.append({seg: r["end"] for seg, r in record.items()})
     mean, lo, hi, _ = mean_ci(ends)
+    print(f"base {start} at the start, {mean:.0f} [{lo:.0f}, {hi:.0f}] after 365 days; "
+          f"by segment: {per_seg}")  # quoted in the closing notes (pytest -rP)
     assert abs(mean / start - 1.0) <= 0.10, (
         f"base {start} at the start, {mean:.0f} [{lo:.0f}, {hi:.0f}] after 365 days; "
         f"by segment: {per_seg}")
