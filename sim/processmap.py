@@ -36,6 +36,7 @@ NAMES: dict[str, str] = {
     "order_desk": "order desk", "credit_control": "credit control",
     "collections": "collections", "purchasing": "purchasing", "sales_ops": "sales operations",
     "customer_service": "customer service", "warehouse": "warehouse pickers",
+    "pricing": "pricing", "billing_clerks": "billing clerks",
     "installers": "installers", "inbox": "e-mail / phone / fax", "resellers": "resellers",
     "suppliers": "component suppliers", "carrier": "carrier",
 }

@@ -127,7 +127,7 @@ def _places(snap: FlowSnapshot) -> list[list[dict[str, Any]]]:
     for stage, box in stage_places(snap).items():
         n = len(snap.at_stage.get(stage, ()))
         # the count on a line of its own: a stage's place is narrow (9 or 10 side by side)
-        areas.append(_area(box, f"{{b|{STAGE_NAMES.get(stage, stage)}}}\n{n:,}",
+        areas.append(_area(box, f"{{b|{STAGE_NAMES.get(stage, stage)}}}\n{{n|{n:,}}}",
                            "#f7f7f7", "#b0b0b0"))
     return areas
 
@@ -151,7 +151,10 @@ def flow_chart(snap: FlowSnapshot, title: str) -> dict[str, Any]:
         series.append({"type": "scatter", "name": seg.replace("_", " "), "data": data,
                        "symbolSize": 6, "itemStyle": {"color": colour},
                        "silent": True, "z": 3})
-    rich = {"b": {"fontWeight": "bold", "fontSize": 11}}
+    # every line in a rich style with its own height: a plain line after a rich one was drawn
+    # over it (the stage's count on top of its name)
+    rich = {"b": {"fontWeight": "bold", "fontSize": 11, "lineHeight": 14},
+            "n": {"fontSize": 10, "lineHeight": 13}}
     series.append({
         "type": "scatter", "name": "places", "data": [], "silent": True, "z": 1,
         "markArea": {"silent": True, "data": _places(snap),
