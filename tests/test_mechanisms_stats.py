@@ -93,7 +93,7 @@ def test_removing_forced_account_creation_lowers_abandonment_by_its_share():
     drop = share_forced_A x (1 - q), q = later losses / carts that passed the account step.
     The paired differences of (observed drop - predicted drop) must straddle zero."""
     ka, kb = paired((), ("checkout.forced_account_creation=true",),
-                    ("checkout.forced_account_creation=false",))
+                    ("checkout.forced_account_creation=false",), days=30)
     # the reasons are checked in the order of CART_REASONS: those before the account step
     # take carts first, those after it take what the step lets through
     at = CART_REASONS.index("forced_account")
