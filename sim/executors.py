@@ -94,6 +94,9 @@ def _dask(jobs: list[Job], workers: int, scheduler: str | None,
                 raise WorkerDied(f"Dask workers died running job {err.args[0]} "
                                  f"{err.args[2] + 1} times (out of memory?)") from None
             except BaseException:
+                # stopped (Ctrl-C, SIGTERM): the scheduler's complaints about the work cancelled
+                # now ("Couldn't gather keys ... forgotten") are not news for the user
+                _hush_dask(logging.CRITICAL)
                 client.cancel(futures)
                 raise
             return [results[i] for i in range(len(jobs))]
@@ -116,6 +119,18 @@ LOCAL_CLUSTER_CONFIG = {
     "distributed.admin.system-monitor.interval": "5s",
     "distributed.worker.memory.monitor-interval": "1s",
 }
+
+
+def _hush_dask(level: int) -> None:
+    """Raise the level of Dask's loggers and of their handlers to ``level``."""
+    import logging
+
+    for name in ("distributed", "distributed.scheduler", "distributed.client",
+                 "distributed.worker", "distributed.nanny", "distributed.core"):
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        for handler in logger.handlers:
+            handler.setLevel(level)
 
 
 def local_cluster(workers: int) -> LocalCluster:
