@@ -201,7 +201,8 @@ def test_lead_response_time_decays_qualification():
 
 
 def test_ml_scoring_filters_non_sql_leads_before_sales_time():
-    sets = ("segments.small_business.funnel.sql=0", "crm.lead_scoring_accuracy=1")
+    sets = ("segments.small_business.funnel.sql=0", "crm.lead_scoring=true",
+            "crm.scoring_noise=0")
     model, log = simulate("small_business", sets)
     assert dict(model.terminal) == {"lost:nurture": 1}
     assert "sales meeting" not in [a for a, *_ in log]

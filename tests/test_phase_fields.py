@@ -33,9 +33,6 @@ PHYSICAL = {"partners.carrier.late_delay"}
 KNOWN_OUTCOMES: dict[str, str] = {
     "chatbot.self_service": "typed per phase; issue 16 part 3 (idle resources): chatbot "
                             "resolution as a mechanism with escalation to an agent",
-    "crm.lead_scoring_accuracy": "typed at phase 6; issue 16 (CRM part): scoring on a noisy "
-                                 "signal of latent lead quality whose noise falls with data "
-                                 "completeness",
     "crm.recommendation_lift": "typed at phase 6; issue 16 (CRM part): recommendations from "
                                "the customer's own propensity",
     # crm.promotions.targeted_lift and crm.loyalty.repeat_lift are set by the baseline only

@@ -7,8 +7,12 @@
    ``response_floor``/``response_tau`` fields).
 3. Account creation: with several customer masters, the account is keyed into each extra
    master through ``master_sync``; a keying error there leaves a wrong address.
-4. Nurturing and scoring: leads that will not become sales-qualified are filtered out before
-   any sales time is spent with probability ``crm.lead_scoring_accuracy`` (ML scoring).
+4. Nurturing and scoring: with ``crm.lead_scoring`` on, a model scores the lead from its CRM
+   record: its latent quality (1 if it will become sales-qualified, 0 if not) plus a normal
+   error whose spread grows as the record is split over customer masters
+   (:func:`scoring_noise`); a lead scoring below ``crm.scoring_threshold`` is nurtured
+   without sales time. So scoring screens out leads that will not qualify, and loses some
+   that would, in shares that follow from the data (no accuracy is typed).
 5. Sales engagement (inside sales for small business, field sales for enterprise), then an
    opportunity, a quote (CPQ or by hand, :mod:`sim.journey.quote`), approvals and the
    decision.
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -27,6 +32,7 @@ from sim.journey.quote import quote
 
 if TYPE_CHECKING:
     from sim.customers import BusinessBuyer
+    from sim.scenario import Scenario
 
 
 def _sales_channel(c: BusinessBuyer) -> str:
@@ -84,6 +90,26 @@ def lead_to_order(c: BusinessBuyer) -> Generator[simpy.Event, Any, Order]:
     return o
 
 
+def scoring_noise(sc: Scenario) -> float:
+    """The spread of a lead score's error: ``crm.scoring_noise`` on the whole customer record
+    (a single customer view, or one customer master); without a single view the CRM holds one
+    of ``data_masters.customer`` partial records, and a score that averages 1/m of the
+    record's signals has sqrt(m) times the error."""
+    crm = sc.crm
+    masters = 1 if crm.single_customer_view else sc.data_masters.customer
+    return crm.scoring_noise * math.sqrt(masters)
+
+
+def screened_share(sc: Scenario, will_qualify: bool) -> float:
+    """Probability that lead scoring screens out a lead: its score (latent quality 1 or 0
+    plus a normal error of :func:`scoring_noise`) falls below ``crm.scoring_threshold``."""
+    gap = sc.crm.scoring_threshold - (1.0 if will_qualify else 0.0)
+    sd = scoring_noise(sc)
+    if sd == 0.0:
+        return 1.0 if gap > 0 else 0.0
+    return NormalDist(0.0, sd).cdf(gap)
+
+
 def _own_sales(c: BusinessBuyer) -> Generator[simpy.Event, Any, None]:
     """The company's own sales: routing, first response (with the response decay), account,
     scoring and meetings, up to a sales-qualified lead."""
@@ -110,9 +136,13 @@ def _own_sales(c: BusinessBuyer) -> Generator[simpy.Event, Any, None]:
     yield from _onboard(c)
     c.set_stage("sales")
     will_be_sql = draw(c, "funnel.sql") < f.sql
-    if not will_be_sql and draw(c, "funnel.scoring") < sc.crm.lead_scoring_accuracy:
-        L.count("leads_filtered_by_scoring", cohort=c.cohort)
-        raise Lost("nurture")
+    if sc.crm.lead_scoring:
+        scored = "scoring.qualifying" if will_be_sql else "scoring.not_qualifying"
+        L.count(scored, cohort=c.cohort)
+        if draw(c, "funnel.scoring") < screened_share(sc, will_be_sql):
+            L.count(f"{scored}.screened", cohort=c.cohort)
+            L.count("leads_filtered_by_scoring", cohort=c.cohort)
+            raise Lost("nurture")
     sales_ch = _sales_channel(c)
     for i in range(max(f.meetings, 1)):
         if not (yield from _meeting(c, sales_ch, "sales meeting", patience)):

@@ -421,9 +421,18 @@ class Crm(Strict):
         "true: every channel sees one record of the customer (targets offers, keeps context)"))
     context_survives_switch: Flag = Field(default=False, description=(
         "true: a shopper who switches channel keeps the cart and history (no context_lost_leave)"))
-    lead_scoring_accuracy: Prob = Field(
-        default=0.0, description="probability a lead that will not qualify is screened out before "
-                                 "any sales time is spent (0-1; ML scoring)")
+    lead_scoring: Flag = Field(default=False, description=(
+        "true: a model scores every marketing-qualified lead from its CRM record; a lead "
+        "scoring below scoring_threshold is nurtured without sales time (sim/journey/sales.py)"))
+    scoring_noise: NonNeg = Field(default=0.3, description=(
+        "standard deviation of a lead's score around its latent quality (1: will qualify, 0: "
+        "will not) when the CRM sees the whole customer record (>= 0); without a single "
+        "customer view it sees one of data_masters.customer partial records and the noise "
+        "grows with the square root of their number. An assumption about the customer data, "
+        "the same at every phase"))
+    scoring_threshold: Prob = Field(default=0.16, description=(
+        "the score below which a lead gets no sales time (0-1; a policy: lower screens out "
+        "fewer leads that will not qualify and loses fewer that would)"))
     recommendation_lift: NonNeg = Field(default=0.0, description=(
         "relative rise of a shopper's add-to-cart probability from recommendations (>= 0)"))
     promotions: Promotions | None = Field(default=None, description=(
