@@ -158,8 +158,8 @@ def _channel_nodes(sc: Scenario) -> list[Node]:
         spec = sc.channels[ch]
         label, role_note = channel_label(ch, spec.role)
         note = f"{spec.staff} staff" if spec.staffed else ""
-        if spec.role == "chatbot" and spec.self_service > 0:
-            note = f"{spec.self_service:.0%} self-served"
+        if spec.role == "chatbot" and spec.topics_covered > 0:
+            note = f"answers {spec.topics_covered} topics"
         note = ", ".join(x for x in (role_note, note) if x)
         nodes.append(Node(ch, label, "channel", "channel", note))
     return nodes

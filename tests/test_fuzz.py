@@ -84,7 +84,7 @@ CAPACITIES = [("channels", "call_centre", "staff"), ("teams", "order_desk", "sta
               ("market", "addressable_customers"), ("catalog", "skus")]
 PROBABILITIES = [("catalog", "gross_margin"), ("quoting", "error_per_line"),
                  ("errors", "item"),
-                 ("channels", "call_centre", "self_service"), ("partners", "carrier", "on_time"),
+                 ("crm", "scoring_threshold"), ("partners", "carrier", "on_time"),
                  ("partners", "resellers", "commission"),
                  ("warehouse", "bopis_share"),
                  ("links", "order_intake", "failure")]

@@ -31,8 +31,6 @@ PHYSICAL = {"partners.carrier.late_delay"}
 
 #: field (the dotted path's last two parts) -> why it is still typed and what removes it
 KNOWN_OUTCOMES: dict[str, str] = {
-    "chatbot.self_service": "typed per phase; issue 16 part 3 (idle resources): chatbot "
-                            "resolution as a mechanism with escalation to an agent",
     "crm.recommendation_lift": "typed at phase 6; issue 16 (CRM part): recommendations from "
                                "the customer's own propensity",
     # crm.promotions.targeted_lift and crm.loyalty.repeat_lift are set by the baseline only

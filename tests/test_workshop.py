@@ -114,7 +114,7 @@ def test_levers_start_at_the_phases_own_values():
     assert v["staff.call_centre"] == sc.channels["call_centre"].staff
     assert v["staff.order_desk"] == sc.teams["order_desk"].staff
     assert v["stock_sync_hours"] == sc.links["stock_sync"].interval
-    assert v["self_service"] == sc.channels["chatbot"].self_service
+    assert v["chatbot_topics"] == sc.channels["chatbot"].topics_covered
     assert v["page_load_s"] == pytest.approx(sc.channels["web"].page_load.median * 3600)
     assert v["order_desk_mode"] == sc.links["order_desk"].mode
     assert lv.overrides(ld, v) == [] and lv.overrides(ld, {}) == []
@@ -123,13 +123,13 @@ def test_levers_start_at_the_phases_own_values():
 def test_levers_become_the_overrides_a_user_would_type():
     ld = load("total-commerce/phase-4-integrated")
     sets = lv.overrides(ld, {"staff.call_centre": 5, "stock_sync_hours": 0, "page_load_s": 1.5,
-                             "self_service": 0.25, "order_desk_mode": "batch"})
+                             "chatbot_topics": 60, "order_desk_mode": "batch"})
     assert "channels.call_centre.staff=5" in sets
     sc = load("total-commerce/phase-4-integrated", sets).scenario
     assert sc.channels["call_centre"].staff == 5
     assert sc.links["stock_sync"].mode == "realtime"
     assert sc.links["order_desk"].mode == "batch"
-    assert sc.channels["chatbot"].self_service == 0.25
+    assert sc.channels["chatbot"].topics_covered == 60
     for ch in ("web", "app", "partner_portal"):
         old = ld.scenario.channels[ch].page_load
         assert sc.channels[ch].page_load.median == pytest.approx(1.5 / 3600)
@@ -142,7 +142,7 @@ def test_levers_clamp_and_reject_what_the_page_cannot_offer():
     ld = load("total-commerce/phase-1-siloed")
     by = {x.key: x for x in lv.levers_for(ld)}
     assert by["staff.store"].coerce(999) == by["staff.store"].high
-    assert by["self_service"].coerce(-1) == 0.0
+    assert by["chatbot_topics"].coerce(-1) == 0
     with pytest.raises(ValueError, match="not one of"):
         by["order_desk_mode"].coerce("telepathy")
     assert by["stock_sync_hours"].show(0) == "real time"

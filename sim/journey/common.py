@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
@@ -138,7 +140,8 @@ def contact(c: Buyer, reason: str, shipped: float | None = None
     A share of contacts start in the segment's chatbot (``after_sale.chatbot_first``, if the
     company has a channel of role ``chatbot``), which answers a status question when the
     status it sees already shows the shipment (at ``shipped``, :func:`status_fresh`) and
-    other questions with its ``self_service`` (CALIBRATION O7-O8); it hands the rest over.
+    other questions whose topic its knowledge base covers (:func:`topic_share`; CALIBRATION
+    O7-O8); it hands the rest over.
     Those queue at one of the segment's contact centres (role ``contact_centre``, see
     :mod:`sim.segments`), where callers hang up when their patience runs out (reneging:
     Erlang-A behaviour). A contact an agent took may leave case work for the
@@ -187,11 +190,27 @@ def _chatbot(c: Buyer, name: str, reason: str, shipped: float | None
     if reason == "order_status" and shipped is not None:
         answered = status_fresh(c, shipped)
     else:
-        answered = draw(c, "contact.self_service") < bot.self_service
+        a = c.seg.after_sale
+        share = topic_share(a.question_topics, a.topic_skew, bot.topics_covered)
+        answered = draw(c, "contact.self_service") < share
+    model.ledger.count(f"chatbot.{reason}")
     if answered:
         model.ledger.count("contacts_self_served")
+        model.ledger.count(f"chatbot.{reason}.answered")
     c.log(f"contact:{reason}", name, t0, "ok" if answered else "handed over", cost)
     return answered
+
+
+@functools.lru_cache(maxsize=256)
+def topic_share(topics: int, skew: float, covered: int) -> float:
+    """The share of questions a chatbot answers: those whose topic is among the ``covered``
+    most frequent of ``topics``, where the topic of rank r is asked in proportion to
+    ``r ** -skew`` (a Zipf law; each topic added to the knowledge base answers fewer
+    questions than the one before)."""
+    if covered <= 0:
+        return 0.0
+    weights = [r ** -skew for r in range(1, topics + 1)]
+    return math.fsum(weights[:covered]) / math.fsum(weights)
 
 
 def session(c: Buyer, channel: str, purpose: str) -> Generator[simpy.Event, Any, float]:

@@ -244,8 +244,10 @@ class Channel(Strict):
     device: Literal["desktop", "mobile", "none"] = Field(
         default="none", description="the device the channel is used on (desktop, mobile or none); "
                                     "descriptive, no mechanism reads it")
-    self_service: Prob = Field(default=0.0, description=(
-        "probability a contact is resolved without an agent (0-1; a chatbot's containment)"))
+    topics_covered: NonNegInt = Field(default=0, description=(
+        "chatbot: how many of the customers' most frequent question topics its knowledge "
+        "base answers (whole number >= 0); the share of contacts it answers follows from the "
+        "segment's after_sale.question_topics and topic_skew"))
     cost_per_staff_hour: Money = Field(default=0.0, description=(
         "cost of one paid staff hour (an amount)"))
     cost_per_interaction: Money = Field(default=0.0, description=(

@@ -27,6 +27,7 @@ from sim.scenario.fields import (
     MoneyDist,
     NonNeg,
     NonNegInt,
+    Number,
     NumberDist,
     Prob,
     Strict,
@@ -161,6 +162,13 @@ class AfterSale(Strict):
     status_lookup: Prob = Field(0.0, description=(
         "A: share of customers with a where-is-my-order question who look the status up "
         "online first (checkout.order_status_page); they call only if it is stale (0-1)"))
+    question_topics: Annotated[int, Field(ge=1, le=100_000), Number] = Field(1000, description=(
+        "A: how many distinct topics the segment's service questions are about, ranked by "
+        "how often they are asked (whole number 1-100,000)"))
+    topic_skew: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False), Number] = Field(
+        0.5, description=(
+            "A: how concentrated the questions are: the topic of rank r is asked in proportion "
+            "to r^-topic_skew (0-10; 0: every topic equally often)"))
     chatbot_first: Prob = Field(0.0, description=(
         "A: share of service contacts a customer starts in the company's chatbot, if it has "
         "one; what the bot cannot answer goes on to an agent (0-1)"))

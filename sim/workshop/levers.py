@@ -128,13 +128,13 @@ def _assign_stock_sync(ld: Loaded, value: Any) -> list[str]:
     return [f"links.stock_sync={{mode: batch, interval: {_num(hours)} h}}"]
 
 
-def _read_self_service(ld: Loaded) -> float:
-    return float(ld.scenario.channels[ld.scenario.channels_of("chatbot")[0]].self_service)
+def _read_chatbot_topics(ld: Loaded) -> int:
+    return ld.scenario.channels[ld.scenario.channels_of("chatbot")[0]].topics_covered
 
 
-def _assign_self_service(ld: Loaded, value: Any) -> list[str]:
-    """Every chatbot gets the new self-service share."""
-    return [f"channels.{name}.self_service={_num(float(value))}"
+def _assign_chatbot_topics(ld: Loaded, value: Any) -> list[str]:
+    """Every chatbot gets the new knowledge base."""
+    return [f"channels.{name}.topics_covered={int(value)}"
             for name in ld.scenario.channels_of("chatbot")]
 
 
@@ -182,10 +182,11 @@ def levers_for(ld: Loaded) -> list[Lever]:
                      help="how old the stock the channels show is; 0 = real-time API",
                      show=_show_sync, ticks=SYNC_TICKS))
     if sc.channels_of("chatbot"):
-        out.append(Lever("self_service", "Chatbot self-service share", "float",
-                         _read_self_service, _assign_self_service, low=0.0, high=0.6,
-                         step=0.01, help="contacts resolved without an agent",
-                         show=lambda v: f"{float(v):.0%}"))
+        out.append(Lever("chatbot_topics", "Chatbot: topics it answers", "int",
+                         _read_chatbot_topics, _assign_chatbot_topics, low=0, high=300,
+                         step=5, help="the most asked question topics its knowledge base "
+                         "answers; the rest go to an agent",
+                         show=lambda v: f"{int(v)} topics"))
     if _paged(ld):
         out.append(Lever("page_load_s", "Page load, median", "float", _read_page_load,
                          _assign_page_load, low=0.5, high=8.0, step=0.25,
