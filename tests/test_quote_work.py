@@ -88,23 +88,28 @@ def test_dispute_time_grows_with_credit_control_load() -> None:
     assert lo > 0, f"dispute time should grow: diff {mean:.3f} d CI [{lo:.3f}, {hi:.3f}]"
 
 
-def _mean(ref: str, key: str, days: float = 45) -> tuple[float, float, float]:
+def _mean(ref: str, key: str, days: float = 45, reps: int = 4) -> tuple[float, float, float]:
     from sim.scenario import SCENARIO_DIR
 
-    jobs = plan([str(SCENARIO_DIR / f"{ref}.yaml")], 4, 200, QUIET, days)
+    jobs = plan([str(SCENARIO_DIR / f"{ref}.yaml")], reps, 200, QUIET, days)
     vals = [o.kpis[key] for o in run_jobs(jobs, workers=1)]
     mean, lo, hi, _ = mean_ci(vals, 0.95)
     return mean, lo, hi
 
 
-@pytest.mark.parametrize(("phase", "low", "high"), [
+@pytest.mark.parametrize(("phase", "low", "high", "reps"), [
     # F7 (one vendor case, rated weak): 14 d without CPQ; within a factor of 2
-    ("total-commerce/phase-1-siloed", 14 / 2, 14 * 2),
-    # the phase table's 1 d (interpolated): within a factor of 2
-    ("total-commerce/phase-6-optimized", 1 / 2, 1 * 2),
+    ("total-commerce/phase-1-siloed", 14 / 2, 14 * 2, 4),
+    # the phase table's 1 d (interpolated): within a factor of 2. Eight replications: a
+    # 45-day run of phase 6 has few quotes, and one in a few has a non-standard quote waiting
+    # for engineering (seeds 200-207: 0.65, 0.76, 0.68, 1.45, 0.62, 0.76, 0.59, 0.94 d), so
+    # four replications' interval ran from 0.28 to 1.49 d around a mean of 0.89
+    ("total-commerce/phase-6-optimized", 1 / 2, 1 * 2, 8),
 ])
-def test_quote_turnaround_near_the_calibration(phase: str, low: float, high: float) -> None:
-    """Phase 1 and phase 6 quote turnaround (4 replications x 45 d) against F7 and the phase
-    table, with the tolerance stated per phase: the 95% interval must lie inside it."""
-    mean, lo, hi = _mean(phase, "quote_turnaround_days_mean")
+def test_quote_turnaround_near_the_calibration(phase: str, low: float, high: float,
+                                               reps: int) -> None:
+    """Phase 1 and phase 6 quote turnaround (``reps`` replications x 45 d) against F7 and the
+    phase table, with the tolerance stated per phase: the 95% interval must lie inside it."""
+    mean, lo, hi = _mean(phase, "quote_turnaround_days_mean", reps=reps)
+    print(f"{phase} quote turnaround {mean:.2f} d [{lo:.2f}, {hi:.2f}]")  # pytest -rP
     assert low <= lo and hi <= high, f"{phase}: {mean:.2f} d CI [{lo:.2f}, {hi:.2f}]"
