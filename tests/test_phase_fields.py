@@ -31,8 +31,6 @@ PHYSICAL = {"partners.carrier.late_delay"}
 
 #: field (the dotted path's last two parts) -> why it is still typed and what removes it
 KNOWN_OUTCOMES: dict[str, str] = {
-    "crm.recommendation_lift": "typed at phase 6; issue 16 (CRM part): recommendations from "
-                               "the customer's own propensity",
     # crm.promotions.targeted_lift and crm.loyalty.repeat_lift are set by the baseline only
     # (every phase has them; single_customer_view switches targeting on): issue 16 (CRM
     # part) replaces them; this test covers what phase files set

@@ -42,7 +42,7 @@ import simpy
 from sim.journey.common import Lost, Order, draw, pick_channel, system
 from sim.journey.fulfil import promised_lead
 from sim.journey.pagespeed import stay
-from sim.scenario import ConsumerSegment
+from sim.scenario import ConsumerSegment, Scenario
 
 if TYPE_CHECKING:
     from sim.customers import Consumer
@@ -102,6 +102,14 @@ def repeat_purchase(c: Consumer) -> Generator[simpy.Event, Any, Order]:
     return (yield from _visit(c, land(c)))
 
 
+def recommends(sc: Scenario) -> bool:
+    """Whether the shop shows a returning customer recommendations from their history: the
+    feature is on and the channel sees the history (a single customer view, or one customer
+    master). A first-time visitor has no history to recommend from (the cold start)."""
+    return sc.crm.recommendations and (sc.crm.single_customer_view
+                                       or sc.data_masters.customer == 1)
+
+
 def _visit(c: Consumer, ch_name: str) -> Generator[simpy.Event, Any, Order]:
     model = c.model
     sc = model.scenario
@@ -124,10 +132,14 @@ def _visit(c: Consumer, ch_name: str) -> Generator[simpy.Event, Any, Order]:
         yield from st.serve(work)
         L.cost("transactions", ch.cost_per_interaction)
         c.log("visit", ch_name, t0, cost=ch.cost_per_interaction)
-    lift = 1.0 + sc.crm.recommendation_lift
     intent = cart.repeat_add_to_cart if c.purchases else cart.add_to_cart
-    if draw(c, "intent") >= min(intent * lift, 1.0):
+    if c.purchases and recommends(sc):
+        intent *= 1.0 + cart.recommendation_response
+    who = "intent.returning" if c.purchases else "intent.first"
+    L.count(who, cohort=c.cohort)
+    if draw(c, "intent") >= min(intent, 1.0):
         raise Lost("browsing")
+    L.count(f"{who}.added", cohort=c.cohort)
     inv = model.inventory
     sku = inv.pick_sku()
     if not inv.visible(sku):

@@ -435,8 +435,11 @@ class Crm(Strict):
     scoring_threshold: Prob = Field(default=0.16, description=(
         "the score below which a lead gets no sales time (0-1; a policy: lower screens out "
         "fewer leads that will not qualify and loses fewer that would)"))
-    recommendation_lift: NonNeg = Field(default=0.0, description=(
-        "relative rise of a shopper's add-to-cart probability from recommendations (>= 0)"))
+    recommendations: Flag = Field(default=False, description=(
+        "true: the shop recommends products from the customer's purchase history; only a "
+        "returning customer whose history the channel can see (a single customer view, or one "
+        "customer master) gets them, and responds by the segment's "
+        "cart.recommendation_response"))
     promotions: Promotions | None = Field(default=None, description=(
         "offers sent to dormant customers (null: none)"))
     loyalty: Loyalty | None = Field(default=None, description="a loyalty programme (null: none)")

@@ -48,6 +48,9 @@ class CartBehaviour(Strict):
                     "before any friction")
     repeat_add_to_cart: Prob = Field(default=0.5, description=(
         "the same for a returning customer (0-1)"))
+    recommendation_response: NonNeg = Field(default=0.05, description=(
+        "A: relative rise of a returning customer's add-to-cart probability when the shop "
+        "recommends from a purchase history it can see (>= 0; crm.recommendations)"))
     just_browsing: Prob = Field(description=(
         "probability a cart is left because the shopper was only browsing (0-1; CALIBRATION C2)"))
     unexpected_cost: Prob = Field(
