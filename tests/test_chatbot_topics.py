@@ -13,10 +13,10 @@ centre, over replications.
 from __future__ import annotations
 
 import pytest
+from ledger_helpers import counts_of_runs
 
 from analysis.stats import mean_ci
 from sim.journey.common import topic_share
-from sim.model import OmniModel
 from sim.runner import prepare
 
 #: every contact starts in the chatbot (a customer parameter, raised so questions are many);
@@ -29,14 +29,8 @@ DAYS = 20.0
 
 
 def _runs(topics: int) -> list[dict[str, int]]:
-    out = []
-    for seed in SEEDS:
-        loaded = prepare("baseline", (*BASE, f"channels.chatbot.topics_covered={topics}"),
-                         seed=seed, days=DAYS)
-        model = OmniModel(loaded.scenario)
-        model.run()
-        out.append(dict(model.ledger.n))
-    return out
+    return counts_of_runs("baseline", (*BASE, f"channels.chatbot.topics_covered={topics}"),
+                          SEEDS, DAYS)[0]
 
 
 def _questions(n: dict[str, int]) -> tuple[int, int]:

@@ -13,6 +13,7 @@ their change, against that theory over pooled replications.
 from __future__ import annotations
 
 import pytest
+from ledger_helpers import pooled_counts
 
 from sim.journey.sales import screened_share
 from sim.model import OmniModel
@@ -26,16 +27,8 @@ DAYS = 45.0
 
 def _pooled(masters: int) -> tuple[dict[str, int], float, float]:
     """Scored and screened leads over the seeds, and theory's two screened shares."""
-    sets = (*BASE, f"data_masters.customer={masters}")
-    counts: dict[str, int] = {}
-    for seed in SEEDS:
-        loaded = prepare("baseline", sets, seed=seed, days=DAYS)
-        model = OmniModel(loaded.scenario)
-        model.run()
-        for key, value in model.ledger.n.items():
-            if key.startswith("scoring."):
-                counts[key] = counts.get(key, 0) + value
-    sc = loaded.scenario
+    counts, sc = pooled_counts("baseline", (*BASE, f"data_masters.customer={masters}"), SEEDS,
+                               DAYS, "scoring.")
     return counts, screened_share(sc, False), screened_share(sc, True)
 
 

@@ -14,9 +14,7 @@ every 5 days (45 in the baseline) so that returning visits are many.
 from __future__ import annotations
 
 import pytest
-
-from sim.model import OmniModel
-from sim.runner import prepare
+from ledger_helpers import pooled_counts
 
 #: the baseline (three customer masters, no single customer view) with the recommender on
 BASE = ("crm.recommendations=true", "segments.consumer.cart.recommendation_response=0.5",
@@ -28,15 +26,8 @@ DAYS = 20.0
 
 
 def _pooled(extra: tuple[str, ...]) -> tuple[dict[str, int], float, float]:
-    counts: dict[str, int] = {}
-    for seed in SEEDS:
-        loaded = prepare("baseline", (*BASE, *extra), seed=seed, days=DAYS)
-        model = OmniModel(loaded.scenario)
-        model.run()
-        for key, value in model.ledger.n.items():
-            if key.startswith("intent."):
-                counts[key] = counts.get(key, 0) + value
-    cart = loaded.scenario.segments["consumer"].cart
+    counts, sc = pooled_counts("baseline", (*BASE, *extra), SEEDS, DAYS, "intent.")
+    cart = sc.segments["consumer"].cart
     return counts, cart.add_to_cart, cart.repeat_add_to_cart
 
 

@@ -91,13 +91,10 @@ def lead_to_order(c: BusinessBuyer) -> Generator[simpy.Event, Any, Order]:
 
 
 def scoring_noise(sc: Scenario) -> float:
-    """The spread of a lead score's error: ``crm.scoring_noise`` on the whole customer record
-    (a single customer view, or one customer master); without a single view the CRM holds one
-    of ``data_masters.customer`` partial records, and a score that averages 1/m of the
-    record's signals has sqrt(m) times the error."""
-    crm = sc.crm
-    masters = 1 if crm.single_customer_view else sc.data_masters.customer
-    return crm.scoring_noise * math.sqrt(masters)
+    """The spread of a lead score's error: ``crm.scoring_noise`` on the whole customer record;
+    split over m partial records (:attr:`Scenario.customer_record_parts`) the CRM holds one,
+    and a score that averages 1/m of the record's signals has sqrt(m) times the error."""
+    return sc.crm.scoring_noise * math.sqrt(sc.customer_record_parts)
 
 
 def screened_share(sc: Scenario, will_qualify: bool) -> float:

@@ -53,6 +53,10 @@ CART_REASONS = ("just_browsing", "other_reasons", "context_lost", "price_mismatc
                 "extra_costs", "unexpected_cost", "slow_delivery", "forced_account",
                 "long_checkout", "slow_pages", "stock_out_at_checkout", "payment_failed")
 SLOW_PAGE = 3.0 / 3600  # 3 s (CALIBRATION W4)
+#: ledger counts of the add-to-cart decision (decided, added), by whether the visitor has
+#: bought before: built once, as the decision is on every visit's path
+INTENT_KEYS = {False: ("intent.first", "intent.first.added"),
+               True: ("intent.returning", "intent.returning.added")}
 
 
 def landing(model: OmniModel, segment: str, cohort: bool) -> tuple[str | None, str | None]:
@@ -106,8 +110,7 @@ def recommends(sc: Scenario) -> bool:
     """Whether the shop shows a returning customer recommendations from their history: the
     feature is on and the channel sees the history (a single customer view, or one customer
     master). A first-time visitor has no history to recommend from (the cold start)."""
-    return sc.crm.recommendations and (sc.crm.single_customer_view
-                                       or sc.data_masters.customer == 1)
+    return sc.crm.recommendations and sc.customer_record_parts == 1
 
 
 def _visit(c: Consumer, ch_name: str) -> Generator[simpy.Event, Any, Order]:
@@ -135,11 +138,11 @@ def _visit(c: Consumer, ch_name: str) -> Generator[simpy.Event, Any, Order]:
     intent = cart.repeat_add_to_cart if c.purchases else cart.add_to_cart
     if c.purchases and recommends(sc):
         intent *= 1.0 + cart.recommendation_response
-    who = "intent.returning" if c.purchases else "intent.first"
-    L.count(who, cohort=c.cohort)
+    seen, added = INTENT_KEYS[bool(c.purchases)]
+    L.count(seen, cohort=c.cohort)
     if draw(c, "intent") >= min(intent, 1.0):
         raise Lost("browsing")
-    L.count(f"{who}.added", cohort=c.cohort)
+    L.count(added, cohort=c.cohort)
     inv = model.inventory
     sku = inv.pick_sku()
     if not inv.visible(sku):

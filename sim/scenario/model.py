@@ -235,6 +235,12 @@ class Scenario(Strict):
             raise ValueError(f"no team role {role!r} (roles: {', '.join(TEAM_ROLES)})")
         return [n for n, t in self.teams.items() if t.role == role]
 
+    @property
+    def customer_record_parts(self) -> int:
+        """How many partial records a channel's or the CRM's view of one customer is split
+        over: 1 with a single customer view, else one per customer master."""
+        return 1 if self.crm.single_customer_view else self.data_masters.customer
+
     def team_for(self, role: str) -> str:
         """The team the journey sends work of ``role`` to: the first team with that role."""
         names = self.teams_of(role)
